@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   esbuild: { jsx: 'automatic', jsxImportSource: 'hono/jsx' },
   test: {
-    include: ['sdk/**/*.test.ts', 'collector/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
+    include: ['sdk/**/*.test.ts', 'collector/**/*.test.{ts,tsx}', 'bench/**/*.test.ts', 'demo-site/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
