@@ -1,0 +1,142 @@
+// The `piste` command line: serve, migrate, site add, user add, token create. Exit codes: 0 ok, 1 error, 2 usage.
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError } from 'commander';
+import { hashPassword } from './auth/password';
+import { hashToken, newSecretToken } from './auth/tokens';
+import { systemClock } from './clock';
+import { ConfigError, loadConfig, type Config } from './config';
+import { openDatabase } from './db/open';
+import { ConflictError, type Database } from './db/repository';
+import { identifyingEmail } from './ingest/email';
+import { newId } from './ids';
+import { startServer } from './server';
+
+/** An error the CLI prints as is (no stack) before exiting 1. */
+class CliError extends Error {}
+
+/** Parses an http(s) origin (`https://shop.example.com[:port]`), refusing paths, queries and other schemes. */
+export function parseOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`not a URL: "${value}" (expected an origin like https://www.example.com)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`"${value}" is not an http(s) origin`);
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new CliError(`"${value}" is not an origin: drop the path, query and credentials (expected ${url.origin})`);
+  }
+  return url.origin;
+}
+
+async function withDatabase<T>(env: NodeJS.ProcessEnv, fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig(env);
+  const db = await openDatabase(config.databaseUrl);
+  try {
+    return await fn(db, config);
+  } finally {
+    await db.close();
+  }
+}
+
+async function readPassword(env: NodeJS.ProcessEnv, given?: string): Promise<string> {
+  const password = given ?? env.PISTE_ADMIN_PASSWORD ?? (await prompt('Password: '));
+  if (password.length < 8) throw new CliError('the password must be at least 8 characters');
+  return password;
+}
+
+async function prompt(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new CliError('no password: pass --password, set PISTE_ADMIN_PASSWORD, or run in a terminal');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void): Command {
+  const program = new Command('piste')
+    .description('Piste: self-hosted, first-party lead tracking. Configuration comes from the environment (see README).')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('apply pending migrations and start the collector on $PORT (8787)')
+    .action(async () => {
+      const config = loadConfig(env);
+      const server = await startServer({ config });
+      out(`Piste collector listening on http://localhost:${server.port}`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and exit')
+    .action(() => withDatabase(env, async () => out('migrations applied')));
+
+  const site = program.command('site').description('manage sites');
+  site
+    .command('add')
+    .description('add a site and the origins allowed to send its beacons')
+    .argument('<key>', 'site key used in data-site (letters, digits, - and _)')
+    .requiredOption('--origin <url...>', 'allowed origin, e.g. https://www.example.com (repeatable)')
+    .option('--name <name>', 'display name (default: the key)')
+    .action((key: string, opts: { origin: string[]; name?: string }) => {
+      if (!/^[A-Za-z0-9_-]{1,100}$/.test(key)) throw new CliError(`invalid site key "${key}": use letters, digits, - and _`);
+      const origins = [...new Set(opts.origin.map(parseOrigin))];
+      return withDatabase(env, async (db) => {
+        await db.createSite({ key, name: opts.name ?? key, origins }, systemClock.now());
+        out(`site "${key}" added (origins: ${origins.join(', ')})`);
+        out(`<script defer src="http://localhost:${loadConfig(env).port}/piste.js" data-site="${key}"></script>`);
+      });
+    });
+
+  const user = program.command('user').description('manage dashboard users');
+  user
+    .command('add')
+    .description('add a dashboard user (password from --password, $PISTE_ADMIN_PASSWORD or a prompt)')
+    .argument('<email>', 'the sign-in email')
+    .option('--password <password>', 'the password (at least 8 characters)')
+    .action(async (rawEmail: string, opts: { password?: string }) => {
+      const email = rawEmail.trim().toLowerCase();
+      if (!identifyingEmail(email)) throw new CliError(`invalid email "${rawEmail}"`);
+      const passwordHash = await hashPassword(await readPassword(env, opts.password));
+      await withDatabase(env, async (db) => {
+        await db.createUser({ id: newId(), email, passwordHash, createdAt: systemClock.now() });
+        out(`user ${email} added`);
+      });
+    });
+
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('create')
+    .description('create an API token for Authorization: Bearer (printed once, stored hashed)')
+    .option('--name <name>', 'what the token is for')
+    .action((opts: { name?: string }) =>
+      withDatabase(env, async (db) => {
+        const secret = newSecretToken();
+        await db.createApiToken({ id: newId(), name: opts.name ?? null, tokenHash: hashToken(secret), createdAt: systemClock.now(), lastUsedAt: null });
+        out(secret);
+      }),
+    );
+
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code (serve keeps running and resolves 0 once listening). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const program = buildProgram(env, (line) => console.log(line));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError || err instanceof CliError || err instanceof ConflictError) {
+      console.error(`piste: ${err.message}`);
+      return 1;
+    }
+    console.error('piste:', err);
+    return 1;
+  }
+}

@@ -1,0 +1,94 @@
+// The SQLite repository: migrations, pragmas, group commit isolation, uniqueness.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../ids';
+import { openDatabase } from './open';
+import { ConflictError, type StoredEvent } from './repository';
+import type { SqliteRepository } from './sqlite';
+
+const storedEvent = (id: string): StoredEvent => ({
+  site: 'acme', id, vid: 'visitor-0001', leadId: null, sessionId: 's1', type: 'pageview', ts: 1, receivedAt: 1, url: null, ref: null,
+  title: null, cat: null, name: null, props: null, email: null, traits: null, form: null, ip: null, ua: null,
+});
+
+describe('SQLite repository', () => {
+  it('creates the file and its folder, migrates, and sets WAL, busy_timeout and foreign keys', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-db-'));
+    const file = path.join(dir, 'nested', 'piste.db');
+    const db = (await openDatabase(`file:${file}`)) as SqliteRepository;
+    expect(fs.existsSync(file)).toBe(true);
+    expect(db.raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.raw.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.raw.pragma('foreign_keys', { simple: true })).toBe(1);
+    const tables = (db.raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    for (const t of ['sites', 'visitors', 'leads', 'events', 'stage_changes', 'users', 'auth_sessions', 'api_tokens', 'webhooks', 'webhook_deliveries', 'models']) {
+      expect(tables).toContain(t);
+    }
+    await db.migrate(); // idempotent
+    await db.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('commits a group with each item isolated: a failing item rolls back only its own writes', async () => {
+    const db = await openDatabase(':memory:');
+    await db.createSite({ key: 'acme', name: 'Acme', origins: [] }, 1);
+    const results = await db.writeGroup(['a', 'b', 'c'], async (tx, id) => {
+      await tx.insertEvent(storedEvent(`event-${id}`));
+      if (id === 'b') throw new Error('boom');
+      return id;
+    });
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect((await db.listVisitorEvents('acme', 'visitor-0001')).map((e) => e.id)).toEqual(['event-a', 'event-c']);
+  });
+
+  it('refuses a second site with the same key and a second user with the same email', async () => {
+    const db = await openDatabase(':memory:');
+    await db.createSite({ key: 'acme', name: 'Acme', origins: ['https://a.io'] }, 1);
+    await expect(db.createSite({ key: 'acme', name: 'Other', origins: [] }, 2)).rejects.toBeInstanceOf(ConflictError);
+    const user = { id: newId(), email: 'ada@acme.io', passwordHash: 'h', createdAt: 1 };
+    await db.createUser(user);
+    await expect(db.createUser({ ...user, id: newId() })).rejects.toBeInstanceOf(ConflictError);
+    expect((await db.getUserByEmail('ada@acme.io'))!.id).toBe(user.id);
+  });
+
+  it('finds API tokens by hash and updates site origins and rules', async () => {
+    const db = await openDatabase(':memory:');
+    await db.createApiToken({ id: 't1', name: 'ci', tokenHash: 'abc', createdAt: 1, lastUsedAt: null });
+    expect(await db.findApiTokenByHash('abc')).toMatchObject({ id: 't1', name: 'ci' });
+    expect(await db.findApiTokenByHash('nope')).toBeUndefined();
+    await db.createSite({ key: 'acme', name: 'Acme', origins: [] }, 1);
+    expect(await db.updateSiteOrigins('acme', ['https://b.io'])).toBe(true);
+    expect(await db.updateSiteRules('acme', { categories: { pricing: ['/offres'] } })).toBe(true);
+    expect(await db.getSite('acme')).toMatchObject({ origins: ['https://b.io'], rules: { categories: { pricing: ['/offres'] } } });
+    expect(await db.updateSiteOrigins('nope', [])).toBe(false);
+  });
+});
+
+describe('busy database', () => {
+  it('answers POST /e 503 with Retry-After while another connection holds the write lock, and stores nothing', async () => {
+    const { createApp } = await import('../app');
+    const { loadConfig } = await import('../config');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-busy-'));
+    const url = `file:${path.join(dir, 'p.db')}`;
+    const db = (await openDatabase(url)) as SqliteRepository;
+    await db.createSite({ key: 'acme', name: 'Acme', origins: [] }, 1);
+    db.raw.pragma('busy_timeout = 50'); // keep the test fast
+    const other = (await openDatabase(url)) as SqliteRepository;
+    other.raw.exec('BEGIN IMMEDIATE');
+    const app = createApp({ db, config: loadConfig({}), script: null });
+    const res = await app.request('/e', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36' },
+      body: JSON.stringify({ site: 'acme', sentAt: Date.now(), events: [{ id: 'event-000001', type: 'pageview', ts: Date.now(), vid: 'visitor-0001' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    other.raw.exec('ROLLBACK');
+    expect(await db.listVisitorEvents('acme', 'visitor-0001')).toEqual([]);
+    await other.close();
+    await db.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+});

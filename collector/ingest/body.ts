@@ -1,0 +1,80 @@
+// Reads POST /e bodies: media type, a streamed 500 KB limit, JSON, and the per-event and event-count limits.
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from '../errors';
+import { MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_EVENTS } from './schema';
+
+const ACCEPTED_TYPES = new Set(['text/plain', 'application/json']);
+
+/**
+ * Parses the request's JSON body, answering 415/413/400 (as ApiError) before anything is validated or stored.
+ * `incoming` (the Node request under @hono/node-server) is read directly when given: building a web stream costs
+ * more than the rest of the ingest path.
+ */
+export async function readBeaconBody(request: Request, incoming?: IncomingMessage): Promise<unknown> {
+  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (!ACCEPTED_TYPES.has(mediaType)) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body as text/plain or application/json.');
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+
+  const bytes = await (incoming ? readNodeLimited(incoming, MAX_BODY_BYTES) : readLimited(request, MAX_BODY_BYTES));
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+  checkEventSizes(body);
+  return body;
+}
+
+function tooLarge() {
+  return new ApiError(413, 'payload_too_large', `The body is over ${MAX_BODY_BYTES / 1024} KB.`);
+}
+
+/** Reads the body stream and stops as soon as it passes `limit` bytes, whatever Content-Length claimed. */
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readNodeLimited(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      incoming.resume(); // drain the rest without keeping it, so the 413 can still be answered
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function checkEventSizes(body: unknown) {
+  const events = (body as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) return; // the schema explains what is wrong
+  if (events.length > MAX_EVENTS) {
+    throw new ApiError(413, 'too_many_events', `At most ${MAX_EVENTS} events per request.`, 'events');
+  }
+  events.forEach((event, i) => {
+    if (Buffer.byteLength(JSON.stringify(event) ?? '') > MAX_EVENT_BYTES) {
+      throw new ApiError(413, 'payload_too_large', `An event is over ${MAX_EVENT_BYTES / 1024} KB.`, `events.${i}`);
+    }
+  });
+}

@@ -1,0 +1,35 @@
+// The client's address, truncated (IPv4 /24, IPv6 /48) before anything is stored.
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * Keeps the network part only; returns null for anything that is not an IP address.
+ * @example truncateIp('203.0.113.77') // '203.0.113.0'
+ */
+export function truncateIp(ip: string | undefined | null): string | null {
+  if (!ip) return null;
+  let address = ip.trim();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) address = mapped[1];
+  if (isIPv4(address)) return address.split('.').slice(0, 3).join('.') + '.0';
+  address = address.replace(/%.*$/, ''); // zone id, e.g. fe80::1%eth0
+  if (!isIPv6(address)) return null;
+  return expandIPv6(address).slice(0, 3).join(':') + '::';
+}
+
+function expandIPv6(address: string): string[] {
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const missing = 8 - left.length - right.length;
+  const groups = tail === undefined ? left : [...left, ...Array(missing).fill('0'), ...right];
+  return groups.map((g) => (g.includes('.') ? '0' : g.replace(/^0+(?=.)/, '').toLowerCase()));
+}
+
+/** The first X-Forwarded-For entry when the proxy is trusted (the proxy must set or replace it), else the socket's address. */
+export function clientIp(socketAddress: string | undefined, forwardedFor: string | undefined, trustProxy: boolean): string | undefined {
+  if (trustProxy && forwardedFor) {
+    const first = forwardedFor.split(',')[0].trim();
+    if (first) return first;
+  }
+  return socketAddress;
+}

@@ -1,0 +1,165 @@
+// Stores one accepted request inside the group transaction: dedupe, server sessions, identity (SPEC §3), lead counters.
+import type { IngestTx, Lead, Site, StoredEvent, Visitor } from '../db/repository';
+import { newId } from '../ids';
+
+/** A new server session starts when a visitor's event comes more than 30 minutes after its previous one. */
+export const SESSION_GAP_MS = 30 * 60 * 1000;
+
+/** One validated request, with timestamps corrected, categories resolved and emails normalized. */
+export type PreparedBatch = {
+  site: Site;
+  receivedAt: number;
+  ip: string | null;
+  ua: string | null;
+  events: PreparedEvent[]; // in ts order
+};
+
+export type PreparedEvent = Omit<StoredEvent, 'site' | 'leadId' | 'sessionId' | 'receivedAt' | 'ip' | 'ua'> & {
+  /** The normalized email when it identifies a person, else null (the raw one is kept in `email`). */
+  identity: string | null;
+};
+
+/** What a batch changed, for the steps that follow storage (scoring, stage moves, webhooks). */
+export type EventsStored = {
+  site: Site;
+  now: number;
+  /** The events newly stored (duplicates excluded), with their session and lead. */
+  events: StoredEvent[];
+  leadIds: Set<string>;
+  vids: Set<string>;
+  /** Leads created by this batch (already at stage `lead`, stage change recorded). */
+  createdLeadIds: Set<string>;
+};
+
+export type IngestHooks = {
+  /** Runs inside the same transaction (and savepoint) as the batch: the scoring engineer plugs scoring and stages here. */
+  onEventsStored?(tx: IngestTx, stored: EventsStored): Promise<void>;
+};
+
+export type BatchOutcome = { accepted: number; duplicates: number };
+
+const PROFILE_FIELDS = ['name', 'company', 'title'] as const;
+
+export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: IngestHooks = {}): Promise<BatchOutcome> {
+  const { site } = batch;
+  const visitors = new Map<string, Visitor>();
+  const leads = new Map<string, Lead>();
+  const dirtyLeads = new Set<string>();
+  const seen = new Set<string>();
+  const stored: EventsStored = { site, now: batch.receivedAt, events: [], leadIds: new Set(), vids: new Set(), createdLeadIds: new Set() };
+  let duplicates = 0;
+
+  const loadLead = async (id: string) => {
+    let lead = leads.get(id);
+    if (!lead) {
+      lead = (await tx.getLead(id))!;
+      leads.set(id, lead);
+    }
+    return lead;
+  };
+
+  for (const e of batch.events) {
+    if (seen.has(e.id) || (await tx.eventExists(site.key, e.id))) {
+      duplicates++;
+      continue;
+    }
+    seen.add(e.id);
+
+    // Server session: a new one after a 30-minute gap (a late, out-of-order event joins the current one).
+    let visitor = visitors.get(e.vid) ?? (await tx.getVisitor(site.key, e.vid));
+    let newSession: boolean;
+    if (!visitor) {
+      visitor = { site: site.key, vid: e.vid, leadId: null, firstSeen: e.ts, lastSeen: e.ts, lastSessionId: newId(), sessions: 1, scoreKey: 0, scoreState: null };
+      await tx.insertVisitor(visitor);
+      newSession = true;
+    } else if (e.ts - visitor.lastSeen > SESSION_GAP_MS) {
+      visitor = { ...visitor, lastSessionId: newId(), sessions: visitor.sessions + 1, lastSeen: e.ts };
+      newSession = true;
+    } else {
+      visitor = { ...visitor, firstSeen: Math.min(visitor.firstSeen, e.ts), lastSeen: Math.max(visitor.lastSeen, e.ts) };
+      newSession = false;
+    }
+
+    // Identity: the email makes (or finds) the lead; the browser belongs to it from now on.
+    let switched = false;
+    if (e.identity) {
+      const { lead, created } = await tx.findOrCreateLead(newLead(site.key, e.identity, e.ts, batch.receivedAt));
+      if (created) {
+        stored.createdLeadIds.add(lead.id);
+        await tx.insertStageChange({ id: newId(), leadId: lead.id, from: 'visitor', to: 'lead', at: batch.receivedAt, cause: 'identified', actor: null });
+      }
+      if (visitor.leadId !== lead.id) {
+        const current = leads.get(lead.id) ?? lead;
+        leads.set(lead.id, current);
+        if (visitor.leadId === null) {
+          // First email of this browser: its whole anonymous history now counts for the lead.
+          const earlier = await tx.attachAnonymousEvents(site.key, e.vid, lead.id);
+          current.pageviews += earlier.pageviews;
+          current.visits += earlier.sessions;
+          if (earlier.firstTs !== null) current.firstSeen = Math.min(current.firstSeen, earlier.firstTs);
+          if (earlier.lastTs !== null) current.lastSeen = Math.max(current.lastSeen, earlier.lastTs);
+          if (earlier.sessions > 0) for (const old of stored.events) if (old.vid === e.vid && old.leadId === null) old.leadId = lead.id;
+        } else {
+          switched = true; // a second person on this browser: the earlier lead keeps its past events
+        }
+        dirtyLeads.add(lead.id);
+        visitor = { ...visitor, leadId: lead.id };
+      }
+    }
+    visitors.set(e.vid, visitor);
+
+    const event: StoredEvent = {
+      site: site.key, id: e.id, vid: e.vid, leadId: visitor.leadId, sessionId: visitor.lastSessionId, type: e.type, ts: e.ts,
+      receivedAt: batch.receivedAt, url: e.url, ref: e.ref, title: e.title, cat: e.cat, name: e.name, props: e.props,
+      email: e.email, traits: e.traits, form: e.form, ip: batch.ip, ua: batch.ua,
+    };
+    if (!(await tx.insertEvent(event))) {
+      duplicates++; // stored concurrently by another collector between the check and the insert
+      continue;
+    }
+    stored.events.push(event);
+    stored.vids.add(e.vid);
+
+    if (visitor.leadId) {
+      const lead = await loadLead(visitor.leadId);
+      if (e.type === 'pageview') lead.pageviews++;
+      if (newSession || switched) lead.visits++;
+      lead.firstSeen = Math.min(lead.firstSeen, e.ts);
+      lead.lastSeen = Math.max(lead.lastSeen, e.ts);
+      applyProfile(lead, e);
+      dirtyLeads.add(lead.id);
+      stored.leadIds.add(lead.id);
+    }
+  }
+
+  for (const id of dirtyLeads) {
+    const lead = leads.get(id)!;
+    await tx.updateLeadActivity(id, lead);
+    await tx.updateLeadProfile(id, lead);
+  }
+  for (const v of visitors.values()) await tx.updateVisitor(site.key, v.vid, v);
+  if (stored.events.length > 0) await hooks.onEventsStored?.(tx, stored);
+  return { accepted: stored.events.length, duplicates };
+}
+
+function newLead(site: string, email: string, ts: number, now: number): Lead {
+  return {
+    id: newId(), site, email, name: null, company: null, title: null, traits: {}, stage: 'lead', stageAt: now, rejectedAt: null,
+    scoreKey: 0, scoreState: null, fitPoints: 0, grade: null, probability: null, firstSeen: ts, lastSeen: ts, visits: 0,
+    pageviews: 0, createdAt: now,
+  };
+}
+
+/** Latest non-empty value wins, from `identify`/form traits and, for name/company/title, the form's own fields. */
+function applyProfile(lead: Lead, e: PreparedEvent) {
+  const given: Record<string, unknown> = { ...(e.form as { fields?: Record<string, string> } | null)?.fields, ...e.traits };
+  const traits = { ...lead.traits };
+  for (const [key, value] of Object.entries(e.traits ?? {})) {
+    if (value !== null && value !== '') traits[key] = typeof value === 'string' ? value.trim() : value;
+  }
+  lead.traits = traits;
+  for (const field of PROFILE_FIELDS) {
+    const value = given[field];
+    if (typeof value === 'string' && value.trim() !== '') lead[field] = value.trim().slice(0, 200);
+  }
+}

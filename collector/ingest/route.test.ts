@@ -1,0 +1,197 @@
+// Contract tests for POST /e: every answer of SPEC §2, through app.request() on a fresh :memory: database.
+import { describe, expect, it } from 'vitest';
+import { batch, event, NOW, ORIGIN, setup } from './testing';
+
+const MIN = 60_000;
+
+describe('POST /e', () => {
+  it('stores events and answers 202 with counts, reflecting the allowed origin', async () => {
+    const { post, db } = await setup();
+    const res = await post(batch([event(), event({ type: 'track', name: 'newsletter_signup' })]));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(res.headers.get('vary')).toContain('Origin');
+    expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(2);
+  });
+
+  it('accepts application/json with a charset and requests without Origin', async () => {
+    const { post } = await setup();
+    const res = await post(batch([event()]), { 'content-type': 'application/json; charset=utf-8', origin: '' });
+    expect(res.status).toBe(202);
+  });
+
+  it('counts a repeated event id as a duplicate, also within one request, and changes nothing', async () => {
+    const { post, db } = await setup();
+    const e = event();
+    expect(await (await post(batch([e, e]))).json()).toEqual({ accepted: 1, duplicates: 1 });
+    expect(await (await post(batch([e]))).json()).toEqual({ accepted: 0, duplicates: 1 });
+    expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(1);
+  });
+
+  it('refuses other media types with 415', async () => {
+    const { post } = await setup();
+    const res = await post(batch([event()]), { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(415);
+    expect((await res.json()).error.code).toBe('unsupported_media_type');
+  });
+
+  it('answers 400 invalid_json for malformed JSON', async () => {
+    const { post } = await setup();
+    const res = await post('{"site": "acme", ');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'invalid_json', message: expect.any(String) } });
+  });
+
+  it('answers 400 with the path of the field that breaks the schema, and stores nothing of the request', async () => {
+    const { post, db } = await setup();
+    const events = [event(), event(), event(), event({ email: 42 })];
+    const res = await post(batch(events));
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toMatchObject({ code: 'invalid_event', path: 'events.3.email' });
+    expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(0);
+  });
+
+  it('requires a name on track events', async () => {
+    const { post } = await setup();
+    const res = await post(batch([event({ type: 'track' })]));
+    expect((await res.json()).error.path).toBe('events.0.name');
+  });
+
+  it('answers 403 for an unknown site and for an origin not on the allowlist', async () => {
+    const { post } = await setup();
+    const unknown = await post(batch([event()], { site: 'nope' }));
+    expect(unknown.status).toBe(403);
+    expect((await unknown.json()).error.code).toBe('unknown_site');
+    const foreign = await post(batch([event()]), { origin: 'https://evil.test' });
+    expect(foreign.status).toBe(403);
+    expect((await foreign.json()).error.code).toBe('origin_not_allowed');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await post(batch([event()]), { origin: 'null' })).status).toBe(403);
+  });
+
+  it('answers 413 for a body over 500 KB, checking the bytes read and not only Content-Length', async () => {
+    const { post } = await setup();
+    const big = JSON.stringify(batch([event()])) + ' '.repeat(501 * 1024);
+    expect((await post(big)).status).toBe(413);
+    expect((await post(big, { 'content-length': '10' })).status).toBe(413);
+    expect((await post('{}', { 'content-length': String(600 * 1024) })).status).toBe(413);
+  });
+
+  it('answers 413 for one event over 32 KB and for more than 100 events', async () => {
+    const { post } = await setup();
+    const fat = await post(batch([event(), event({ title: 'x'.repeat(33 * 1024) })]));
+    expect(fat.status).toBe(413);
+    expect((await fat.json()).error).toMatchObject({ code: 'payload_too_large', path: 'events.1' });
+    const many = await post(batch(Array.from({ length: 101 }, () => event())));
+    expect(many.status).toBe(413);
+    expect((await many.json()).error.code).toBe('too_many_events');
+    expect((await post(batch(Array.from({ length: 100 }, () => event())))).status).toBe(202);
+  });
+
+  it('answers bots and requests without User-Agent 202 but stores nothing', async () => {
+    const { post, db, metrics } = await setup();
+    const bot = await post(batch([event()]), { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' });
+    expect(bot.status).toBe(202);
+    expect(await bot.json()).toEqual({ accepted: 0, duplicates: 0 });
+    expect((await post(batch([event()]), { 'user-agent': '' })).status).toBe(202);
+    expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(0);
+    expect(metrics.botRequests).toBe(2);
+  });
+
+  it('corrects timestamps by the sentAt skew and clamps the future to now', async () => {
+    const { post, db } = await setup();
+    // The client clock is 10 minutes behind: its ts and sentAt both move forward by 10 minutes.
+    await post(batch([event({ id: 'skewed-event', ts: NOW - 11 * MIN })], { sentAt: NOW - 10 * MIN }));
+    await post(batch([event({ id: 'future-event', ts: NOW + 60 * MIN })]));
+    const events = await db.listVisitorEvents('acme', 'visitor-0001');
+    expect(events.find((e) => e.id === 'skewed-event')!.ts).toBe(NOW - MIN);
+    expect(events.find((e) => e.id === 'future-event')!.ts).toBe(NOW);
+  });
+
+  it('refuses events older than the retention period', async () => {
+    const { post } = await setup({ PISTE_RETENTION_DAYS: '30' });
+    const res = await post(batch([event(), event({ ts: NOW - 31 * 86_400_000 })]));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.path).toBe('events.1.ts');
+    // Once the site and origin are known, errors are readable by the page's script, so it knows not to retry.
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
+  it('stores the client IP truncated, from X-Forwarded-For only behind a trusted proxy', async () => {
+    const trusted = await setup({ PISTE_TRUST_PROXY: '1' });
+    await trusted.post(batch([event()]), { 'x-forwarded-for': '203.0.113.77, 10.0.0.1' });
+    expect((await trusted.db.listVisitorEvents('acme', 'visitor-0001'))[0].ip).toBe('203.0.113.0');
+    const direct = await setup();
+    await direct.post(batch([event()]), { 'x-forwarded-for': '203.0.113.77' });
+    expect((await direct.db.listVisitorEvents('acme', 'visitor-0001'))[0].ip).toBeNull(); // no socket in app.request()
+  });
+
+  it('answers 429 with Retry-After past the rate limit', async () => {
+    const { post } = await setup({ PISTE_RATE_LIMIT: '1/2' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(batch([event()]))).status);
+    expect(statuses).toEqual([202, 202, 429]);
+    const res = await post(batch([event()]));
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('answers the CORS preflight for allowed origins only', async () => {
+    const { app } = await setup();
+    const ok = await app.request('/e', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(ok.headers.get('access-control-allow-headers')).toContain('Content-Type');
+    expect(ok.headers.get('access-control-max-age')).toBeTruthy();
+    const evil = await app.request('/e', { method: 'OPTIONS', headers: { origin: 'https://evil.test' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('derives server sessions with a 30-minute gap and page categories from URL rules', async () => {
+    const { post, db } = await setup();
+    await post(batch([
+      event({ id: 'first-visit', ts: NOW - 100 * MIN, url: 'https://www.acme.test/fr/tarifs' }),
+      event({ id: 'same-visit', ts: NOW - 80 * MIN, url: 'https://www.acme.test/blog/post' }),
+      event({ id: 'second-visit', ts: NOW - 10 * MIN, url: 'https://www.acme.test/pricingfoo', cat: 'docs' }),
+    ]));
+    const events = await db.listVisitorEvents('acme', 'visitor-0001');
+    expect(events.map((e) => e.cat)).toEqual(['pricing', 'blog', 'docs']);
+    expect(events[0].sessionId).toBe(events[1].sessionId);
+    expect(events[2].sessionId).not.toBe(events[1].sessionId);
+    expect((await db.getVisitor('acme', 'visitor-0001'))!.sessions).toBe(2);
+  });
+
+  it('never answers 500, whatever the body', async () => {
+    const { post } = await setup();
+    const hostile = [
+      '', 'null', '[]', '"x"', '{"site":null}', '{"site":"acme","sentAt":"x","events":[]}', '{"site":"acme","sentAt":1,"events":{}}',
+      JSON.stringify(batch([null])), JSON.stringify(batch([{ id: '../../etc', type: 'pageview' }])),
+      JSON.stringify(batch([event({ ts: 1e300 })])), JSON.stringify(batch([event({ props: { a: { b: 1 } } })])),
+      JSON.stringify(batch([event({ traits: { __proto__: 'x', constructor: 1 } })])), '\u0000\uFFFF', '{"__proto__":{"polluted":1}}',
+      JSON.stringify(batch([event({ email: 'a'.repeat(300) + '@x.io' })])), JSON.stringify(batch([event({ url: 'javascript:alert(1)' })])),
+    ];
+    for (const body of hostile) {
+      const res = await post(body);
+      expect(res.status, body.slice(0, 60)).toBeLessThan(500);
+      const json = await res.json();
+      if (res.status >= 400) expect(json.error.code, body.slice(0, 60)).toMatch(/^[a-z_]+$/);
+    }
+  });
+});
+
+describe('GET /piste.js, /healthz and unknown paths', () => {
+  it('answers 404 in the error shape', async () => {
+    const { app } = await setup();
+    const res = await app.request('/nothing');
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('not_found');
+  });
+
+  it('answers /healthz 200 while the database answers, 503 after it closed', async () => {
+    const { app, db } = await setup();
+    expect(await (await app.request('/healthz')).json()).toEqual({ ok: true });
+    await db.close();
+    expect((await app.request('/healthz')).status).toBe(503);
+  });
+});

@@ -1,0 +1,136 @@
+// POST /e (SPEC §2): validate, check site and origin, drop bots, correct timestamps, then store through the group writer.
+import type { IncomingMessage } from 'node:http';
+import { Hono } from 'hono';
+import { isbot } from 'isbot';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { Repository } from '../db/repository';
+import { ApiError } from '../errors';
+import { createRateLimiter } from '../ratelimit';
+import { readBeaconBody } from './body';
+import { categoryOf, categoryRulesOf } from './category';
+import { identifyingEmail } from './email';
+import { clientIp, truncateIp } from './ip';
+import type { IngestMetrics } from './metrics';
+import { processBatch, type BatchOutcome, type IngestHooks, type PreparedBatch, type PreparedEvent } from './process';
+import { BatchSchema } from './schema';
+import { createSiteCache } from './sites';
+import { createGroupWriter, type GroupWriter } from './writer';
+
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+const DAY_MS = 86_400_000;
+
+// Visitors send a handful of distinct User-Agents; remembering the verdict skips isbot's large regex on the hot path.
+const botVerdicts = new Map<string, boolean>();
+function isBotCached(ua: string): boolean {
+  let verdict = botVerdicts.get(ua);
+  if (verdict === undefined) {
+    if (botVerdicts.size >= 1000) botVerdicts.clear();
+    botVerdicts.set(ua, (verdict = isbot(ua)));
+  }
+  return verdict;
+}
+
+/** What @hono/node-server passes as `c.env`; absent under app.request() in tests. */
+type NodeEnv = { incoming?: IncomingMessage };
+
+export type IngestDeps = {
+  db: Repository;
+  config: Config;
+  clock: Clock;
+  metrics: IngestMetrics;
+  hooks?: IngestHooks;
+};
+
+export type Ingest = { routes: Hono; writer: GroupWriter<PreparedBatch, BatchOutcome> };
+
+/**
+ * The ingest route group and its writer (the server drains the writer on shutdown).
+ *
+ * Origin policy: a request with an `Origin` must name one of the site's allowed origins; a request without one is
+ * accepted, because browsers always send `Origin` on a cross-site POST (fetch and sendBeacon alike), so a missing one
+ * means a server-side or same-origin sender, which an allowlist cannot stop anyway. `Origin: null` is refused.
+ */
+export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps): Ingest {
+  const sites = createSiteCache(db, clock);
+  const writer = createGroupWriter<PreparedBatch, BatchOutcome>((items) => db.writeGroup(items, (tx, batch) => processBatch(tx, batch, hooks)));
+  const limiter = createRateLimiter({ ratePerSec: config.rateLimit.perSecond, burst: config.rateLimit.burst, clock });
+  const routes = new Hono();
+
+  routes.options('/e', async (c) => {
+    const origin = c.req.header('origin');
+    c.header('Vary', 'Origin');
+    if (origin && (await sites.isKnownOrigin(origin))) {
+      c.header('Access-Control-Allow-Origin', origin);
+      c.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      c.header('Access-Control-Allow-Headers', 'Content-Type');
+      c.header('Access-Control-Max-Age', '86400');
+    }
+    return c.body(null, 204);
+  });
+
+  routes.post('/e', async (c) => {
+    c.header('Vary', 'Origin');
+    const incoming = (c.env as NodeEnv | undefined)?.incoming;
+    const body = await readBeaconBody(c.req.raw, incoming);
+    const parsed = BatchSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue.path.join('.');
+      const code = issue.path[0] === 'events' && issue.path.length > 1 ? 'invalid_event' : 'bad_request';
+      throw new ApiError(400, code, issue.message, path || undefined);
+    }
+    const batch = parsed.data;
+
+    const site = await sites.get(batch.site);
+    if (!site) throw new ApiError(403, 'unknown_site', 'No site has this key.', 'site');
+    const origin = c.req.header('origin') || undefined;
+    if (origin !== undefined && !site.origins.includes(origin)) {
+      throw new ApiError(403, 'origin_not_allowed', `The origin ${origin.slice(0, 200)} is not allowed for this site.`);
+    }
+    if (origin !== undefined) c.header('Access-Control-Allow-Origin', origin);
+
+    const ua = c.req.header('user-agent');
+    if (!ua || isBotCached(ua)) {
+      metrics.botRequests++;
+      metrics.botEvents += batch.events.length;
+      return c.json({ accepted: 0, duplicates: 0 }, 202);
+    }
+    const rawIp = clientIp(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), config.trustProxy);
+    const allowed = limiter.take(rawIp ?? 'unknown');
+    if (!allowed.ok) {
+      c.header('Retry-After', String(allowed.retryAfterSec));
+      throw new ApiError(429, 'rate_limited', 'Too many requests: slow down.');
+    }
+
+    const now = clock.now();
+    const skew = now - batch.sentAt;
+    const oldest = now - config.retentionDays * DAY_MS;
+    const categories = categoryRulesOf(site.rules);
+    const events: PreparedEvent[] = batch.events.map((e, i) => {
+      let ts = e.ts + skew;
+      if (ts > now + MAX_FUTURE_MS) ts = now;
+      if (ts < oldest) throw new ApiError(400, 'invalid_event', 'The event is older than the retention period.', `events.${i}.ts`);
+      return {
+        id: e.id, vid: e.vid, type: e.type, ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
+        cat: e.cat ?? categoryOf(e.url, categories), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
+        traits: e.traits ?? null, form: e.form ?? null, identity: identifyingEmail(e.email),
+      };
+    });
+    events.sort((a, b) => a.ts - b.ts); // stable: same-ts events keep the page's order
+
+    const outcome = await writer.write({ site, receivedAt: now, ip: truncateIp(rawIp), ua: ua.slice(0, 500), events }).catch((err) => {
+      // A busy or full database is transient: 503 makes the script keep the events and retry them later.
+      if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(String((err as { code?: unknown }).code))) {
+        c.header('Retry-After', '1');
+        throw new ApiError(503, 'unavailable', 'The database is busy; retry later.');
+      }
+      throw err;
+    });
+    metrics.accepted += outcome.accepted;
+    metrics.duplicates += outcome.duplicates;
+    return c.json(outcome, 202);
+  });
+
+  return { routes, writer };
+}
