@@ -174,3 +174,9 @@ export const models = sqliteTable(
   },
   (t) => [uniqueIndex('models_site_version_uq').on(t.site, t.version)],
 );
+
+/** Installation-wide values the collector generates once and keeps (e.g. the signing secret when PISTE_SECRET is unset). */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

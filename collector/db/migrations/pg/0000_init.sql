@@ -71,6 +71,11 @@ CREATE TABLE "models" (
 	"active" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "settings" (
+	"key" text PRIMARY KEY NOT NULL,
+	"value" text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "sites" (
 	"key" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,

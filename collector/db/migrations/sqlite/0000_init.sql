@@ -84,6 +84,11 @@ CREATE TABLE `models` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `models_site_version_uq` ON `models` (`site`,`version`);--> statement-breakpoint
+CREATE TABLE `settings` (
+	`key` text PRIMARY KEY NOT NULL,
+	`value` text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `sites` (
 	`key` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
