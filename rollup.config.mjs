@@ -1,0 +1,69 @@
+// Builds the browser script: dist/piste.js (script tag, minified IIFE), dist/piste.mjs + dist/piste.d.ts (ESM),
+// and prints each file's gzip -9 and brotli size, since size is a feature (budget: 2048 B gzip for piste.js).
+import { readFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+
+const ts = () =>
+  typescript({
+    tsconfig: false,
+    include: ['sdk/**/*.ts'],
+    exclude: ['sdk/**/*.test.ts'],
+    compilerOptions: {
+      target: 'ES2020',
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      strict: true,
+      isolatedModules: true,
+      skipLibCheck: true,
+      types: [],
+    },
+  });
+
+const minify = () =>
+  terser({
+    ecma: 2020,
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, toplevel: true },
+    mangle: { toplevel: true },
+    format: { comments: false },
+  });
+
+export function gzipSize(buffer) {
+  return gzipSync(buffer, { level: 9 }).length;
+}
+
+const sizes = () => ({
+  name: 'piste-sizes',
+  writeBundle(options, bundle) {
+    for (const fileName of Object.keys(bundle)) {
+      const buffer = readFileSync(`${options.dir ?? 'dist'}/${fileName}`);
+      const brotli = brotliCompressSync(buffer, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+      console.log(
+        `dist/${fileName}: ${buffer.length} B, gzip -9 ${gzipSize(buffer)} B, brotli ${brotli} B`,
+      );
+    }
+  },
+});
+
+// The hand-written public types, shipped beside the ESM build.
+const declarations = () => ({
+  name: 'piste-declarations',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'piste.d.ts', source: readFileSync('sdk/piste.d.ts', 'utf8') });
+  },
+});
+
+export default [
+  {
+    input: 'sdk/index.ts',
+    output: { dir: 'dist', entryFileNames: 'piste.js', format: 'iife', strict: false },
+    plugins: [ts(), minify(), sizes()],
+  },
+  {
+    input: 'sdk/esm.ts',
+    output: { dir: 'dist', entryFileNames: 'piste.mjs', format: 'es' },
+    plugins: [ts(), minify(), declarations(), sizes()],
+  },
+];

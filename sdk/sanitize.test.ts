@@ -1,0 +1,67 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import { clean, flat, looksSensitive, luhn } from './sanitize';
+
+// [form, field name/id/autocomplete text, value, sent?]
+const table: [string, string, string, boolean][] = [
+  ['signup', 'email email email', 'ada@example.com', true],
+  ['signup', 'full_name name name', 'Ada Lovelace', true],
+  ['signup', 'password password new-password', 'hunter2', false],
+  ['signup', 'password_confirmation confirm ', 'hunter2', false],
+  ['signup', 'user[passwd]  ', 'hunter2', false],
+  ['signup', 'company organization organization', 'Analytical Engines', true],
+  ['signup', 'api_token  ', 'sk_live_123', false],
+  ['signup', 'client_secret  ', 'abc', false],
+  ['checkout', 'cardnumber cc-number cc-number', '4111 1111 1111 1111', false],
+  ['checkout', 'card_number  ', '4242424242424242', false],
+  ['checkout', 'ccnum  ', '5555555555554444', false],
+  ['checkout', 'cc-exp  cc-exp', '12/29', false],
+  ['checkout', 'expDate  ', '12/29', false],
+  ['checkout', 'exp_month  ', '12', false],
+  ['checkout', 'expiry  ', '12/29', false],
+  ['checkout', 'cvv  cc-csc', '123', false],
+  ['checkout', 'cvc  ', '123', false],
+  ['checkout', 'security_code csc ', '123', false],
+  ['checkout', 'address1 street street-address', '1 Main St', true],
+  ['checkout', 'experience  ', '10 years', true],
+  ['checkout', 'express_shipping  ', 'yes', true],
+  ['payment', 'iban  ', 'DE89370400440532013000', false],
+  ['payment', 'ssn  ', '123-45-6789', false],
+  ['payment', 'social_security_number  ', '123456789', false],
+  ['payment', 'notes  ', 'my card is 4111-1111-1111-1111 thanks', false],
+  ['payment', 'reference  ', 'ssn 078-05-1120', false],
+  ['payment', 'order_ref  ', '4111 1111 1111 1112', true], // fails Luhn: not a card
+  ['profile', 'dob  bday', '1990-01-01', false],
+  ['profile', 'date_of_birth  ', '1990-01-01', false],
+  ['profile', 'birthday  ', '01/01/1990', false],
+  ['profile', 'phone tel tel', '+1 415 555 0100', true],
+  ['profile', 'job_title  organization-title', 'CTO', true],
+];
+
+describe('the sanitizer', () => {
+  it.each(table)('%s form: field "%s" = %j is sent: %s', (_, key, value, sent) => {
+    expect(clean(key, value) !== undefined).toBe(sent);
+  });
+
+  it('cuts values at 500 characters', () => {
+    expect(clean('message', 'x'.repeat(2000))).toHaveLength(500);
+  });
+
+  it('recognizes Luhn-valid card numbers with spaces or dashes, and US SSNs, anywhere in a value', () => {
+    expect(luhn('4111111111111111')).toBe(true);
+    expect(luhn('4111111111111112')).toBe(false);
+    expect(looksSensitive('pay with 3782-822463-10005 please')).toBe(true); // Amex, 15 digits
+    expect(looksSensitive('call +1 415 555 0100')).toBe(false);
+    expect(looksSensitive('ssn: 219-09-9999')).toBe(true);
+  });
+
+  it('keeps only flat string, number and boolean values, at most 50, and survives circular objects', () => {
+    const circular: Record<string, unknown> = { plan: 'pro', seats: 5, annual: true, nested: { a: 1 } };
+    circular.self = circular;
+    expect(flat(circular)).toEqual({ plan: 'pro', seats: 5, annual: true });
+    const huge = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => ['k' + i, i]));
+    expect(Object.keys(flat(huge)!)).toHaveLength(50);
+    expect(flat({ card_number: '4111111111111111', token: 'x' })).toBeUndefined();
+    expect(flat('not an object')).toBeUndefined();
+  });
+});
