@@ -88,7 +88,10 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     if (origin !== undefined && !site.origins.includes(origin)) {
       throw new ApiError(403, 'origin_not_allowed', `The origin ${origin.slice(0, 200)} is not allowed for this site.`);
     }
-    if (origin !== undefined) c.header('Access-Control-Allow-Origin', origin);
+    if (origin !== undefined) {
+      c.header('Access-Control-Allow-Origin', origin);
+      c.header('Access-Control-Expose-Headers', 'Retry-After'); // the script honours it on 429
+    }
 
     const ua = c.req.header('user-agent');
     if (!ua || isBotCached(ua)) {
