@@ -89,6 +89,16 @@ describe('delivery queue', () => {
     expect(bodies).toHaveLength(2);
   });
 
+  it('caps a huge Retry-After at the maximum backoff', async () => {
+    const { queue, bodies } = setup([{ status: 429, headers: new Headers({ 'Retry-After': '99999999' }) }]);
+    queue.push(event());
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(MAX_BACKOFF - 1000);
+    expect(bodies).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(bodies).toHaveLength(2);
+  });
+
   it('caps and jitters the backoff', () => {
     expect(backoff(0, 0)).toBe(500);
     expect(backoff(0, 1)).toBe(1000);

@@ -13,28 +13,24 @@ export const MAX_FIELDS = 50;
 export const SENSITIVE_NAME =
   /pass|pwd|secret|token|card|(^|[^a-z])cc|expir|exp([^a-z]|[dmy]|$)|cv[vcn]|csc|iban|ssn|social.?sec|birth|bday|dob/i;
 
-const SSN = /\b\d{3}-\d{2}-\d{4}\b/;
-const DIGIT_RUN = /\d(?:[ -]?\d){12,18}/g;
-
+/** Luhn checksum; every second digit from the right is doubled, read from a table of doubled digit sums. */
 export function luhn(digits: string): boolean {
   let sum = 0;
-  for (let i = digits.length; i--; ) {
-    const x = +digits[i] * ((digits.length - i) % 2 ? 1 : 2);
-    sum += x > 9 ? x - 9 : x;
-  }
+  for (let i = digits.length, double = 0; i--; double ^= 1) sum += +(double ? '0246813579'[digits[i] as never] : digits[i]);
   return sum % 10 == 0;
 }
 
 /** True when the text holds a US SSN or a 13–19 digit Luhn-valid number, spaces and dashes allowed. */
-export function looksSensitive(text: string): boolean {
-  return SSN.test(text) || (text.match(DIGIT_RUN) || []).some((run) => luhn(run.replace(/\D/g, '')));
-}
+export const looksSensitive = (text: string): boolean =>
+  /\b\d{3}-\d{2}-\d{4}\b/.test(text) || (text.match(/\d([ -]?\d){12,18}/g) || []).some((run) => luhn(run.replace(/\D/g, '')));
 
-/** The value to send for `key` (name/id/autocomplete text), or undefined when it must stay in the browser. */
+/**
+ * The value to send for `key` (name/id/autocomplete text), or undefined when it must stay in the browser.
+ * Numbers must be finite: JSON would turn NaN into null, which the collector refuses with the whole batch.
+ */
 export function clean(key: string, value: unknown): Primitive | undefined {
-  const text = '' + value;
-  if (!/^(st|nu|bo)/.test(typeof value) || SENSITIVE_NAME.test(key) || looksSensitive(text)) return;
-  return typeof value == 'string' ? text.slice(0, MAX_VALUE) : (value as Primitive);
+  if ((/^(st|bo)/.test(typeof value) || Number.isFinite(value)) && !SENSITIVE_NAME.test(key) && !looksSensitive('' + value))
+    return typeof value == 'string' ? value.slice(0, MAX_VALUE) : (value as Primitive);
 }
 
 /**
@@ -42,13 +38,12 @@ export function clean(key: string, value: unknown): Primitive | undefined {
  * harmless. `asText` turns every value into a string (traits).
  */
 export function flat(o: unknown, asText?: boolean): Flat | undefined {
-  if (!o || typeof o != 'object') return;
   const out: Flat = {};
   let n = 0;
-  for (const key in o) {
-    if (n >= MAX_FIELDS) break;
-    const value = clean(key, (o as Record<string, unknown>)[key]);
-    if (value !== undefined) (out[key.slice(0, 100)] = asText ? '' + value : value), n++;
-  }
+  if (o && typeof o == 'object')
+    for (const key in o) {
+      const value = clean(key, (o as Record<string, unknown>)[key]);
+      if (value !== undefined && n++ < MAX_FIELDS) out[key.slice(0, 100)] = asText ? '' + value : value;
+    }
   return n ? out : undefined;
 }

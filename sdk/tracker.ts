@@ -1,18 +1,21 @@
 // The tracker: wires ids, page capture, forms, consent and delivery behind one piste(command, …) function.
 // Creating it has side effects (listeners, history hooks, the first pageview); only the entries call it.
-import { watchHistory } from './capture';
-import type { TrackerConfig } from './config';
 import { readForm } from './forms';
 import { IDS_KEY, uuid, visit } from './ids';
-import { pageCategory } from './page';
-import { optedOut } from './privacy';
 import { createQueue } from './queue';
 import { flat } from './sanitize';
 import { read, write } from './storage';
-import { beaconTo, postTo } from './transport';
 import type { Beacon, PisteEvent, Post } from './types';
 
 export const CONSENT_KEY = 'piste_c';
+
+export interface TrackerConfig {
+  site: string;
+  /** The collector's base URL, without a trailing slash; events go to `${api}/e`. */
+  api: string;
+  /** data-consent="required": nothing is stored or sent until consent(true). */
+  consent?: boolean;
+}
 
 export type Piste = (command: string, a?: unknown, b?: unknown) => void;
 
@@ -33,12 +36,21 @@ const guard =
   };
 
 export function createTracker(config: TrackerConfig, deps: TrackerDeps = {}): Piste {
-  if (optedOut()) return () => {};
   const d = document;
   const loc = location;
+  const w = window as Window & { doNotTrack?: string };
+  const n = navigator as Navigator & { globalPrivacyControl?: boolean };
   const now = deps.now || Date.now;
   const url = config.api + '/e';
-  const queue = createQueue(config.site, now, deps.post || postTo(url), deps.beacon || beaconTo(url));
+  const queue = createQueue(
+    config.site,
+    now,
+    // A string body makes both requests text/plain, a CORS "simple" request: no preflight. Browsers refuse
+    // keepalive above 64 KB. A browser without fetch or sendBeacon throws here: the events stay queued.
+    deps.post || ((body) => fetch(url, { method: 'POST', body, keepalive: body.length < 6e4 })),
+    // A beacon sent offline is silently lost, so offline counts as refused.
+    deps.beacon || ((body) => n.onLine && n.sendBeacon(url, body)),
+  );
   const given = read(CONSENT_KEY);
   // A refusal is remembered even where consent is not required (reading storage stores nothing).
   let on = given == '1' || (!config.consent && given != '0');
@@ -47,23 +59,29 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps = {}): Pi
   let path = '';
 
   const send = (type: PisteEvent['type'], extra?: Partial<PisteEvent>, urgent?: boolean) => {
-    if (!on) return;
     const ts = now();
-    queue.push(
-      {
-        id: uuid(),
-        type,
-        ts,
-        ...visit(ts),
-        // Cut to the collector's limits: one oversized field would get the whole batch refused.
-        url: loc.href.slice(0, 2048),
-        ref: ref.slice(0, 2048) || undefined,
-        title: d.title.slice(0, 1000),
-        cat: pageCategory(),
-        ...extra,
-      },
-      urgent,
-    );
+    // <meta name="piste:category"> or <body data-piste-category>, a lower-case word as the wire schema wants.
+    const cat = (
+      (d.querySelector('meta[name="piste:category"]') as HTMLMetaElement | null)?.content ||
+      d.body.getAttribute('data-piste-category') ||
+      ''
+    ).toLowerCase();
+    on &&
+      queue.push(
+        {
+          id: uuid(),
+          type,
+          ts,
+          ...visit(ts),
+          // Cut to the collector's limits: one oversized field would get the whole batch refused.
+          url: loc.href.slice(0, 2048),
+          ref: ref.slice(0, 2048) || undefined,
+          title: d.title.slice(0, 1000),
+          cat: /^[\w-]{1,40}$/.test(cat) ? cat : undefined,
+          ...extra,
+        },
+        urgent,
+      );
   };
 
   const where = () => loc.pathname + loc.search;
@@ -75,40 +93,40 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps = {}): Pi
     send('pageview');
   };
 
-  const form = (target: unknown, urgent?: boolean) => {
+  const form = (target: unknown, urgent?: unknown) => {
     const p = readForm(target as HTMLFormElement);
-    p && send('form_submit', p, urgent);
+    p && send('form_submit', p, !!urgent);
   };
 
-  const consent = (yes: unknown) => {
-    write(CONSENT_KEY, yes ? '1' : '0');
-    if (!yes) {
-      on = false;
-      queue.clear();
-      write(IDS_KEY);
-    } else if (!on) {
-      on = true;
-      send('pageview');
-    }
+  const commands: Record<string, (a: unknown, b: unknown) => unknown> = {
+    track: (a, b) => typeof a == 'string' && a && send('track', { name: a.slice(0, 100), props: flat(b) }),
+    identify: (a, b) => typeof a == 'string' && send('identify', { email: a.slice(0, 320), traits: flat(b, true) as never }),
+    pageview,
+    form,
+    consent(yes) {
+      write(CONSENT_KEY, yes ? '1' : '0');
+      if (!yes) (on = false), queue.clear(), write(IDS_KEY);
+      else if (!on) (on = true), send('pageview');
+    },
   };
 
+  // Global Privacy Control or Do-Not-Track: nothing is stored or sent, not even after consent(true).
+  if (n.globalPrivacyControl || n.doNotTrack == '1' || w.doNotTrack == '1') return () => {};
   // A submission that navigates away leaves no time for batching: its event goes out at once.
   d.addEventListener('submit', guard((e: Event) => form(e.target, true)), true);
   addEventListener('pagehide', guard(() => queue.flush(true)));
   d.addEventListener('visibilitychange', guard(() => d.hidden && queue.flush(true)));
   addEventListener('online', guard(queue.retry));
-  watchHistory(guard(() => where() != path && pageview()));
+  // SPA navigation: called after the host's own pushState/replaceState, whose behaviour is unchanged.
+  const changed = guard(() => where() != path && pageview());
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = history[method];
+    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      original.apply(this, args);
+      changed();
+    };
+  }
+  addEventListener('popstate', changed);
   pageview();
-
-  return guard((command: string, a?: unknown, b?: unknown) => {
-    command == 'track'
-      ? typeof a == 'string' && a && send('track', { name: a.slice(0, 100), props: flat(b) })
-      : command == 'identify'
-        ? typeof a == 'string' && send('identify', { email: a.slice(0, 320), traits: flat(b, true) as Record<string, string> })
-        : command == 'pageview'
-          ? pageview()
-          : command == 'form'
-            ? form(a)
-            : command == 'consent' && consent(a);
-  });
+  return guard((command: string, a?: unknown, b?: unknown) => commands[command](a, b));
 }
