@@ -9,13 +9,18 @@ import { ApiError, errorBody } from './errors';
 import { createIngestMetrics, type IngestMetrics } from './ingest/metrics';
 import type { IngestHooks } from './ingest/process';
 import { createIngest } from './ingest/route';
+import { emailLinkRoutes } from './leads/links';
+import { scoringHooks } from './leads/score';
+import { dashboard } from './dashboard/app';
+import { createSessionStore, dashboardSessionAuth } from './dashboard/session';
+import { apiRoutes } from './api/routes';
 import { loadScript, scriptRoutes, type ScriptAsset } from './static/script';
 
 export type AppDeps = {
   db: Database;
   config: Config;
   clock?: Clock;
-  /** Steps run inside the ingest transaction after events are stored (scoring, stages, webhooks). */
+  /** Steps run inside the ingest transaction after events are stored; default: scoring, stages, webhooks (leads/score). */
   ingestHooks?: IngestHooks;
   metrics?: IngestMetrics;
   /** The built script; read from dist/piste.js when not given. */
@@ -26,7 +31,7 @@ export type AppDeps = {
 
 export type Collector = { app: Hono; metrics: IngestMetrics; /** Commits every queued ingest request. */ drain(): Promise<void> };
 
-export function createCollector({ db, config, clock = systemClock, ingestHooks, metrics = createIngestMetrics(), script, mount = [] }: AppDeps): Collector {
+export function createCollector({ db, config, clock = systemClock, ingestHooks = scoringHooks, metrics = createIngestMetrics(), script, mount = [] }: AppDeps): Collector {
   const app = new Hono();
   const ingest = createIngest({ db, config, clock, metrics, hooks: ingestHooks });
 
@@ -40,8 +45,15 @@ export function createCollector({ db, config, clock = systemClock, ingestHooks, 
       return c.json(errorBody('unavailable', 'The database does not answer.'), 503);
     }
   });
-  // Others mount here: /api (API), /o and /c (links), / (dashboard).
+  // Email links: opens and clicks go through the same writer and scoring as beacons.
+  app.route('/', emailLinkRoutes({ db, config, clock, write: ingest.writer.write }));
+  // The JSON API (SPEC §5): bearer tokens, or the dashboard's cookie session (one session store for both).
+  const sessions = createSessionStore({ db, clock });
+  app.route('/api', apiRoutes({ db, config, clock, sessionAuth: dashboardSessionAuth(sessions) }));
+  // Others mount here.
   for (const add of mount) add(app);
+  // The dashboard's pages are its own paths only (its middleware skips everything else), so it can come last.
+  dashboard({ db, config, clock, sessions })(app);
 
   app.notFound((c) => c.json(errorBody('not_found', 'Nothing here.'), 404));
   app.onError((err, c) => {

@@ -1,6 +1,8 @@
 // The `piste` command line: serve, migrate, site add, user add, token create. Exit codes: 0 ok, 1 error, 2 usage.
 import { createInterface } from 'node:readline/promises';
+import cliProgress from 'cli-progress';
 import { Command, CommanderError } from 'commander';
+import { ZodError } from 'zod';
 import { hashPassword } from './auth/password';
 import { hashToken, newSecretToken } from './auth/tokens';
 import { systemClock } from './clock';
@@ -9,6 +11,8 @@ import { openDatabase } from './db/open';
 import { ConflictError, type Database } from './db/repository';
 import { identifyingEmail } from './ingest/email';
 import { newId } from './ids';
+import { purge } from './purge';
+import { rescoreSite } from './leads/rescore';
 import { startServer } from './server';
 
 /** An error the CLI prints as is (no stack) before exiting 1. */
@@ -118,6 +122,42 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
         const secret = newSecretToken();
         await db.createApiToken({ id: newId(), name: opts.name ?? null, tokenHash: hashToken(secret), createdAt: systemClock.now(), lastUsedAt: null });
         out(secret);
+      }),
+    );
+
+  program
+    .command('purge')
+    .description('apply the retention period: delete events older than $PISTE_RETENTION_DAYS (760) and visitors left without events')
+    .action(() =>
+      withDatabase(env, async (db, config) => {
+        const r = await purge(db, { now: systemClock.now(), retentionDays: config.retentionDays });
+        out(`purged ${r.events} events and ${r.visitors} anonymous visitors older than ${new Date(r.before).toISOString()} (${config.retentionDays} days); ${r.leads} leads recounted`);
+      }),
+    );
+
+  program
+    .command('rescore')
+    .description('recompute every score, grade and automatic stage from stored history (after a rules change); idempotent')
+    .option('--site <key>', 'only this site (default: every site)')
+    .action((opts: { site?: string }) =>
+      withDatabase(env, async (db) => {
+        const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
+        if (opts.site && !(await db.getSite(opts.site))) throw new CliError(`no site "${opts.site}"`);
+        const now = systemClock.now();
+        for (const key of keys) {
+          // The bar goes to stderr so stdout keeps only the summary lines.
+          const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${key} [{bar}] {value}/{total}`, noTTYOutput: false }, cliProgress.Presets.shades_classic);
+          bar.start(0, 0);
+          try {
+            const r = await rescoreSite(db, key, { now, onProgress: ({ done, total }) => (bar.setTotal(total), bar.update(done)) });
+            bar.stop();
+            out(`site "${key}": rescored ${r.leads} leads and ${r.visitors} anonymous visitors; ${r.moved} leads moved forward`);
+          } catch (err) {
+            bar.stop();
+            if (err instanceof ZodError) throw new CliError(`site "${key}" has invalid rules: ${err.issues[0]?.message ?? err.message}`);
+            throw err;
+          }
+        }
       }),
     );
 

@@ -2,8 +2,14 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createCollector, type AppDeps } from './app';
 import type { Config } from './config';
+import { systemClock } from './clock';
 import { openDatabase } from './db/open';
+import { ensureAdmin } from './dashboard/admin';
+import { startPurgeJob } from './purge';
+import { createWebhookWorker } from './webhooks/worker';
 import type { Database } from './db/repository';
+
+const WEBHOOK_TICK_MS = 1000;
 
 export type RunningServer = { port: number; db: Database; close(): Promise<void> };
 
@@ -13,7 +19,14 @@ export type RunningServer = { port: number; db: Database; close(): Promise<void>
  */
 export async function startServer({ config, db, ...deps }: { config: Config; db?: Database } & Omit<Partial<AppDeps>, 'config' | 'db'>): Promise<RunningServer> {
   const database = db ?? (await openDatabase(config.databaseUrl));
+  // The first dashboard user, from PISTE_ADMIN_EMAIL/PASSWORD (npm start generates one instead: scripts/start.ts).
+  await ensureAdmin(database, config, { generate: false, log: (line) => console.log(line) });
   const collector = createCollector({ ...deps, db: database, config });
+  // Retention: first run a minute after start, then daily (unref'd timers; stopped on close).
+  const purgeJob = startPurgeJob({ db: database, clock: deps.clock ?? systemClock, retentionDays: config.retentionDays, log: (line) => console.log(line) });
+  // Webhooks: deliveries are stored with the stage change; this worker sends them (any number of collectors may run one).
+  const webhookWorker = createWebhookWorker({ store: database, clock: deps.clock ?? systemClock, allowPrivate: config.webhookAllowPrivate });
+  webhookWorker.start(WEBHOOK_TICK_MS);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: collector.app.fetch, port: config.port }, () => resolve(s));
   });
@@ -24,7 +37,10 @@ export async function startServer({ config, db, ...deps }: { config: Config; db?
   const close = () =>
     (closing ??= (async () => {
       // Stop accepting, let in-flight requests finish, commit the last group, then close the database.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await purgeJob.stop();
+      await webhookWorker.stop(); // before the database closes: in-flight sends get recorded
+      await stopped;
       await collector.drain();
       await database.close();
     })());

@@ -1,4 +1,5 @@
 // The data layer's interface: routes and the ingest service talk to this, never to SQL. One implementation per dialect.
+import type { DeliveryStore } from '../webhooks/store';
 
 export type Stage = 'visitor' | 'lead' | 'mql' | 'sal' | 'sql' | 'recycled';
 export type EventType = 'pageview' | 'form_submit' | 'identify' | 'track';
@@ -72,12 +73,33 @@ export type StoredEvent = {
 
 export type StageChange = { id: string; leadId: string; from: Stage; to: Stage; at: number; cause: string; actor: string | null };
 export type User = { id: string; email: string; passwordHash: string; createdAt: number };
+export type AuthSession = { idHash: string; userId: string; csrf: string; createdAt: number; expiresAt: number };
 export type ApiToken = { id: string; name: string | null; tokenHash: string; createdAt: number; lastUsedAt: number | null };
+
+/** The lead orders the API offers (SPEC §5); a leading `-` is descending. */
+export const LEAD_SORTS = ['score', '-score', 'probability', '-probability', 'lastSeen', '-lastSeen', 'createdAt', '-createdAt'] as const;
+export type LeadSort = (typeof LEAD_SORTS)[number];
+
+/** A keyset position: the sort column's value on the last row already seen (null for a NULL probability) and its id. */
+export type LeadCursor = { value: number | null; id: string };
 
 export type LeadFilter = {
   site?: string;
   stage?: Stage;
-  /** Newest first by created_at; the API engineer extends this with score/grade/q/cursor. */
+  /** Any of these grades. */
+  grades?: string[];
+  /**
+   * Lower bounds on score_key, one per site (decay depends on each site's rules): a lead passes when its site is
+   * listed and its score_key reaches that site's key. Sites not listed are left out.
+   */
+  minScoreKeys?: Array<{ site: string; key: number }>;
+  /** Case-insensitive substring of email, name or company (LIKE wildcards in it are literal). */
+  q?: string;
+  /** Default `-createdAt` (newest first). Ties are broken by id, in the same direction; NULL probabilities come last. */
+  sort?: LeadSort;
+  /** Rows strictly after this position in `sort` order. */
+  after?: LeadCursor;
+  /** 1–1000, default 50. */
   limit?: number;
 };
 
@@ -100,11 +122,50 @@ export interface IngestTx {
   updateLeadActivity(id: string, change: { visits: number; pageviews: number; firstSeen: number; lastSeen: number }): Promise<void>;
   updateLeadProfile(id: string, profile: { name: string | null; company: string | null; title: string | null; traits: Record<string, unknown> }): Promise<void>;
   insertStageChange(change: StageChange): Promise<void>;
+
+  // --- scoring, stages and webhooks (collector/leads) ---
+  /** Conditional move: `UPDATE leads SET stage = to … WHERE id = ? AND stage = from`; false when the lead is no longer at `from`. `rejectedAt` given → stored too. */
+  setLeadStage(id: string, from: Stage, to: Stage, at: number, rejectedAt?: number | null): Promise<boolean>;
+  updateLeadScore(id: string, score: { scoreKey: number; scoreState: Json; fitPoints: number; grade: string | null }): Promise<void>;
+  updateVisitorScore(site: string, vid: string, score: { scoreKey: number; scoreState: Json }): Promise<void>;
+  /** Every event of the lead, in (ts, id) order. */
+  listLeadEvents(leadId: string): Promise<StoredEvent[]>;
+  /** The visitor's events that belong to no lead, in (ts, id) order. */
+  listAnonymousEvents(site: string, vid: string): Promise<StoredEvent[]>;
+  /** The lead's most recently seen browser, or undefined. */
+  latestVisitorOf(leadId: string): Promise<string | undefined>;
+  /** Webhooks listening to `event` for this site (webhook.site null = every site; events null = every event). */
+  webhooksFor(site: string, event: string): Promise<Webhook[]>;
+  /** Queues a delivery, due at `now`; `payload` is the exact JSON body to send. */
+  insertDelivery(delivery: { id: string; webhookId: string; leadId: string | null; type: string; payload: string; now: number }): Promise<void>;
+
+  // --- models --- (predictive scoring, collector/predict)
+  /** The site's active model's id and version, or undefined: one indexed lookup, so every batch sees a new model at once. */
+  activeModelRef(site: string): Promise<{ id: string; version: number } | undefined>;
+  getActiveModel(site: string): Promise<StoredModel | undefined>;
+  updateLeadProbability(id: string, probability: number | null): Promise<void>;
 }
+
+// --- webhooks ---
+export type Webhook = { id: string; site: string | null; url: string; events: string[] | null; secret: string; createdAt: number };
+export type WebhookDelivery = {
+  id: string;
+  webhookId: string;
+  leadId: string | null;
+  type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+};
 
 export type GroupResult<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-export interface Repository {
+export interface Repository extends DeliveryStore {
   readonly dialect: 'sqlite' | 'pg';
 
   /** Applies pending migrations (idempotent). */
@@ -144,7 +205,96 @@ export interface Repository {
 
   createApiToken(token: ApiToken): Promise<void>;
   findApiTokenByHash(tokenHash: string): Promise<ApiToken | undefined>;
+
+  // --- API queries ---
+  /** The most recent `limit` events of a lead, returned in ts order (uses the (site, lead_id, ts) index). */
+  listRecentLeadEvents(site: string, leadId: string, limit: number): Promise<StoredEvent[]>;
+  /** Every event of a lead and of the browsers that now belong to it, in ts order (personal-data export). */
+  listAllLeadEvents(site: string, leadId: string): Promise<StoredEvent[]>;
+  /** The browsers (visitors) that belong to a lead. */
+  listLeadVisitors(site: string, leadId: string): Promise<Visitor[]>;
+  /**
+   * Erases a lead in one transaction: its events (by lead_id and by its visitors' vids), its visitors, its stage
+   * changes, the webhook deliveries about it, and the lead. False when there was no such lead.
+   */
+  eraseLead(id: string): Promise<boolean>;
+  /**
+   * Funnel counts for [from, to): browsers first seen; leads per stage entered; leads per furthest stage reached
+   * (lead < mql < sal < sql; recycled does not count as progress).
+   */
+  funnelCounts(site: string, from: number, to: number): Promise<{
+    visitors: number;
+    entered: Partial<Record<Stage, number>>;
+    furthest: Partial<Record<'lead' | 'mql' | 'sal' | 'sql', number>>;
+  }>;
+  listApiTokens(): Promise<ApiToken[]>;
+  deleteApiToken(id: string): Promise<boolean>;
+  /** Sets last_used_at = now unless it was set less than `minIntervalMs` ago (saves a write per request). */
+  touchApiToken(id: string, now: number, minIntervalMs: number): Promise<void>;
+
+  // --- purge --- (retention, collector/purge): each call is one short transaction, so a large purge never holds a long write lock.
+  /** Deletes at most `limit` events with `ts < before`, oldest first; returns how many and the leads they belonged to. */
+  deleteEventsBefore(before: number, limit: number): Promise<{ deleted: number; leadIds: string[] }>;
+  /** Deletes at most `limit` anonymous visitors (no lead) last seen before `before` that have no event left. */
+  deleteIdleAnonymousVisitors(before: number, limit: number): Promise<number>;
+  /** Sets each lead's `pageviews` and `visits` (distinct sessions) from its stored events, as ingest counts them. */
+  recountLeadActivity(leadIds: string[]): Promise<void>;
+
+  // --- webhooks --- (the Repository is also the webhook worker's DeliveryStore: claimDue, markDelivered, markRetry, markFailed)
+  createWebhook(webhook: Webhook): Promise<void>;
+  /** Every webhook, oldest first; with `site`, those of that site and the site-less ones. */
+  listWebhooks(site?: string): Promise<Webhook[]>;
+  /** Deletes the webhook and its deliveries; false when it did not exist. */
+  deleteWebhook(id: string): Promise<boolean>;
+  /** Newest first; `limit` default 100, at most 1000. */
+  listDeliveries(webhookId?: string, limit?: number): Promise<WebhookDelivery[]>;
+
+  // --- settings and rescore (collector/leads) ---
+  getSetting(key: string): Promise<string | undefined>;
+  /** Stores `value` unless the key exists; returns the stored value (the existing one wins a race). */
+  setSettingIfAbsent(key: string, value: string): Promise<string>;
+  /** Lead ids of a site (every site when null) after `afterId`, in id order: rescore pages through them. */
+  leadIdsAfter(site: string | null, afterId: string | null, limit: number): Promise<string[]>;
+  /** Anonymous visitors (no lead) of a site after `after` (vid), in vid order. */
+  anonymousVidsAfter(site: string, after: string | null, limit: number): Promise<string[]>;
+  countAnonymousVisitors(site: string): Promise<number>;
+
+  // --- auth sessions --- (dashboard sign-in, collector/dashboard): only the sha256 of a session id is stored.
+  createAuthSession(session: AuthSession): Promise<void>;
+  /** The session with this id hash if it has not expired at `now`, with its user's email. */
+  getAuthSession(idHash: string, now: number): Promise<(AuthSession & { email: string }) | undefined>;
+  /** Moves a live session's expiry (sliding sessions). */
+  touchAuthSession(idHash: string, expiresAt: number): Promise<void>;
+  deleteAuthSession(idHash: string): Promise<void>;
+  /** Deletes sessions expired at `now`; returns how many. */
+  deleteExpiredAuthSessions(now: number): Promise<number>;
+  /** Users without their password hashes, oldest first. */
+  listUsers(): Promise<Omit<User, 'passwordHash'>[]>;
+  countUsers(): Promise<number>;
+  /** Every lead's site and score_key (one site, or all when null): the dashboard's score histogram. */
+  listLeadScoreKeys(site: string | null): Promise<Array<{ site: string; scoreKey: number }>>;
+
+  // --- models --- (predictive scoring, collector/predict)
+  /**
+   * Stores a trained model as the site's new active one, in one transaction: version = the site's highest + 1,
+   * every earlier model of the site set inactive.
+   */
+  saveModel(site: string, params: Json, metrics: Json, now: number): Promise<{ id: string; version: number }>;
+  getActiveModel(site: string): Promise<StoredModel | undefined>;
+  /** Every model of the site, newest version first. */
+  listModels(site: string): Promise<StoredModel[]>;
+  /**
+   * A page of the site's leads after `afterId` (id order) as training reads them: the lead (`createdAt` is when it
+   * became a lead), when it first reached `sql` (its first stage change to sql, null if never), and every event
+   * of the lead in (ts, id) order. Training pages through a site with it, so 100k leads are never held at once.
+   */
+  listTrainingLeads(site: string, afterId: string | null, limit: number): Promise<TrainingLead[]>;
 }
+
+// --- models ---
+/** A predictive model as stored: `params` and `metrics` are collector/predict's JSON (see collector/predict/model.ts). */
+export type StoredModel = { id: string; site: string; version: number; createdAt: number; params: Json; metrics: Json | null; active: boolean };
+export type TrainingLead = { lead: Lead; reachedSqlAt: number | null; events: StoredEvent[] };
 
 /** A write that broke a uniqueness rule (existing site key, user email…). */
 export class ConflictError extends Error {

@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { buildLeadQuery } from './lead-query';
 import {
   ConflictError,
   type ApiToken,
+  type AuthSession,
   type GroupResult,
   type IngestTx,
   type Lead,
@@ -16,9 +18,14 @@ import {
   type Site,
   type StageChange,
   type StoredEvent,
+  type StoredModel,
   type User,
   type Visitor,
+  type Webhook,
+  type WebhookDelivery,
 } from './repository';
+import type { Delivery } from '../webhooks/store';
+import { newId } from '../ids';
 
 const MIGRATIONS = fileURLToPath(new URL('./migrations/sqlite', import.meta.url));
 
@@ -30,6 +37,9 @@ const EVENT_COLUMNS = `site, id, vid, lead_id AS leadId, session_id AS sessionId
 const VISITOR_COLUMNS = `site, vid, lead_id AS leadId, first_seen AS firstSeen, last_seen AS lastSeen,
   last_session_id AS lastSessionId, sessions, score_key AS scoreKey, score_state AS scoreState`;
 const SITE_COLUMNS = `key, name, origins, rules, created_at AS createdAt`;
+const WEBHOOK_COLUMNS = `id, site, url, events, secret, created_at AS createdAt`;
+const DELIVERY_COLUMNS = `id, webhook_id AS webhookId, lead_id AS leadId, type, payload, status, attempts, next_attempt_at AS nextAttemptAt,
+  last_status AS lastStatus, last_error AS lastError, created_at AS createdAt, delivered_at AS deliveredAt`;
 
 type Row = Record<string, any>;
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -38,6 +48,8 @@ const unjson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : null);
 const toSite = (r: Row): Site => ({ ...r, origins: unjson(r.origins) ?? [], rules: unjson(r.rules) }) as Site;
 const toLead = (r: Row): Lead => ({ ...r, traits: unjson(r.traits) ?? {}, scoreState: unjson(r.scoreState) }) as Lead;
 const toVisitor = (r: Row): Visitor => ({ ...r, scoreState: unjson(r.scoreState) }) as Visitor;
+const toWebhook = (r: Row): Webhook => ({ ...r, events: unjson(r.events) }) as Webhook;
+const toDelivery = (r: Row): WebhookDelivery => ({ ...r, payload: String(r.payload) }) as WebhookDelivery;
 const toEvent = (r: Row): StoredEvent =>
   ({ ...r, props: unjson(r.props), traits: unjson(r.traits), form: unjson(r.form) }) as StoredEvent;
 
@@ -58,6 +70,8 @@ export class SqliteRepository implements Repository {
   private writing: Promise<unknown> = Promise.resolve();
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly tx: IngestTx;
+  /** Lead-list statements, one per filter combination (see buildLeadQuery), prepared on first use. */
+  private readonly leadQueries = new Map<string, BetterSqlite3.Statement>();
 
   constructor(readonly raw: BetterSqlite3.Database) {
     this.migrateSync();
@@ -152,6 +166,29 @@ export class SqliteRepository implements Repository {
         s.updateLeadProfile.run(p.name, p.company, p.title, json(p.traits), id);
       },
       insertStageChange: async (c) => this.insertStageChange(c),
+      // --- scoring, stages and webhooks (collector/leads) ---
+      setLeadStage: async (id, from, to, at, rejectedAt) =>
+        (rejectedAt === undefined ? s.setLeadStage.run(to, at, id, from) : s.setLeadStageRejected.run(to, at, rejectedAt, id, from)).changes === 1,
+      updateLeadScore: async (id, c) => {
+        s.updateLeadScore.run(c.scoreKey, json(c.scoreState), c.fitPoints, c.grade, id);
+      },
+      updateVisitorScore: async (site, vid, c) => {
+        s.updateVisitorScore.run(c.scoreKey, json(c.scoreState), site, vid);
+      },
+      listLeadEvents: async (leadId) => (s.allLeadEvents.all(leadId, leadId) as Row[]).map(toEvent),
+      listAnonymousEvents: async (site, vid) => (s.anonymousEvents.all(site, vid) as Row[]).map(toEvent),
+      latestVisitorOf: async (leadId) => (s.latestVisitorOf.get(leadId) as Row | undefined)?.vid,
+      webhooksFor: async (site, event) =>
+        (s.webhooksForSite.all(site) as Row[]).map(toWebhook).filter((w) => w.events === null || w.events.includes(event)),
+      insertDelivery: async (d) => {
+        s.insertDelivery.run(d.id, d.webhookId, d.leadId, d.type, d.payload, d.now, d.now);
+      },
+      // --- models ---
+      activeModelRef: async (site) => this.modelStatements.activeRef.get(site) as { id: string; version: number } | undefined,
+      getActiveModel: async (site) => this.getActiveModel(site),
+      updateLeadProbability: async (id, probability) => {
+        this.modelStatements.setProbability.run(probability, id);
+      },
     };
   }
 
@@ -198,8 +235,13 @@ export class SqliteRepository implements Repository {
   }
 
   async listLeads(filter: LeadFilter) {
-    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 1000);
-    return (this.s.listLeads.all({ site: filter.site ?? null, stage: filter.stage ?? null, limit }) as Row[]).map(toLead);
+    const query = buildLeadQuery(filter);
+    let statement = this.leadQueries.get(query.key);
+    if (!statement) {
+      statement = this.raw.prepare(`SELECT ${LEAD_COLUMNS} FROM leads ${query.sql}`);
+      this.leadQueries.set(query.key, statement);
+    }
+    return (statement.all(...query.params) as Row[]).map(toLead);
   }
 
   async countLeads(site: string) {
@@ -207,7 +249,7 @@ export class SqliteRepository implements Repository {
   }
 
   async listLeadEvents(leadId: string, limit = 1000) {
-    return (this.s.leadEvents.all(leadId, limit) as Row[]).map(toEvent);
+    return (this.s.leadEvents.all(leadId, leadId, limit) as Row[]).map(toEvent);
   }
 
   async listVisitorEvents(site: string, vid: string, limit = 1000) {
@@ -243,7 +285,258 @@ export class SqliteRepository implements Repository {
   async findApiTokenByHash(tokenHash: string) {
     return this.s.tokenByHash.get(tokenHash) as ApiToken | undefined;
   }
+
+  // --- API queries ---
+  async listRecentLeadEvents(site: string, leadId: string, limit: number) {
+    return (this.s.recentLeadEvents.all(site, leadId, limit) as Row[]).map(toEvent);
+  }
+
+  async listAllLeadEvents(site: string, leadId: string) {
+    return (this.s.exportLeadEvents.all(site, leadId, site, leadId) as Row[]).map(toEvent);
+  }
+
+  async listLeadVisitors(site: string, leadId: string) {
+    return (this.s.leadVisitors.all(site, leadId) as Row[]).map(toVisitor);
+  }
+
+  eraseLead(id: string) {
+    return this.exclusive(() =>
+      this.raw.transaction(() => {
+        const lead = this.s.lead.get(id) as Row | undefined;
+        if (!lead) return false;
+        // Events of the lead's browsers first (by vid), while the visitors still name the lead.
+        this.s.eraseVisitorEvents.run(lead.site, lead.site, id);
+        this.s.eraseLeadEvents.run(lead.site, id);
+        this.s.eraseVisitors.run(lead.site, id);
+        this.s.eraseStageChanges.run(id);
+        this.s.eraseDeliveries.run(id);
+        this.s.eraseLead.run(id);
+        return true;
+      })(),
+    );
+  }
+
+  async funnelCounts(site: string, from: number, to: number) {
+    const visitors = (this.s.funnelVisitors.get(site, from, to) as Row).n as number;
+    const entered = Object.fromEntries((this.s.funnelEntered.all(site, from, to) as Row[]).map((r) => [r.stage, r.n]));
+    const furthest = Object.fromEntries((this.s.funnelFurthest.all(site, from, to) as Row[]).map((r) => [r.stage, r.n]));
+    return { visitors, entered, furthest };
+  }
+
+  async listApiTokens() {
+    return this.s.tokens.all() as ApiToken[];
+  }
+
+  async deleteApiToken(id: string) {
+    return this.s.deleteToken.run(id).changes === 1;
+  }
+
+  async touchApiToken(id: string, now: number, minIntervalMs: number) {
+    this.s.touchToken.run(now, id, now - minIntervalMs);
+  }
+
+  // --- purge ---
+  /** Runs after the group commit in progress, never inside it: the connection and its transaction are shared. */
+  private exclusive<T>(fn: () => T): Promise<T> {
+    const run = this.writing.catch(() => {}).then(fn);
+    this.writing = run;
+    return run;
+  }
+
+  deleteEventsBefore(before: number, limit: number) {
+    return this.exclusive(() => {
+      const rows = this.s.deleteEventsBefore.all(before, limit) as Row[];
+      const leadIds = [...new Set(rows.map((r) => r.leadId as string | null))].filter((id): id is string => id !== null);
+      return { deleted: rows.length, leadIds };
+    });
+  }
+
+  deleteIdleAnonymousVisitors(before: number, limit: number) {
+    return this.exclusive(() => this.s.deleteIdleAnonymousVisitors.run(before, limit).changes);
+  }
+
+  recountLeadActivity(leadIds: string[]) {
+    return this.exclusive(() => {
+      this.raw.transaction(() => {
+        for (const id of leadIds) this.s.recountLeadActivity.run(id);
+      })();
+    });
+  }
+
+  // --- auth sessions ---
+  // Prepared on first use: the tables exist only after the constructor's migration.
+  private authPrepared?: ReturnType<SqliteRepository['prepareAuth']>;
+  private get authStatements() {
+    return (this.authPrepared ??= this.prepareAuth());
+  }
+
+  private prepareAuth() {
+    return {
+    insert: this.raw.prepare('INSERT INTO auth_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
+    get: this.raw.prepare(`SELECT s.id_hash AS idHash, s.user_id AS userId, s.csrf, s.created_at AS createdAt, s.expires_at AS expiresAt,
+      u.email FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`),
+    touch: this.raw.prepare('UPDATE auth_sessions SET expires_at = ? WHERE id_hash = ?'),
+    delete: this.raw.prepare('DELETE FROM auth_sessions WHERE id_hash = ?'),
+    deleteExpired: this.raw.prepare('DELETE FROM auth_sessions WHERE expires_at <= ?'),
+    users: this.raw.prepare('SELECT id, email, created_at AS createdAt FROM users ORDER BY created_at, email'),
+    countUsers: this.raw.prepare('SELECT count(*) AS n FROM users'),
+    scoreKeys: this.raw.prepare('SELECT site, score_key AS scoreKey FROM leads WHERE (@site IS NULL OR site = @site)'),
+    };
+  }
+
+  createAuthSession(a: AuthSession) {
+    return this.exclusive(() => void this.authStatements.insert.run(a.idHash, a.userId, a.csrf, a.createdAt, a.expiresAt));
+  }
+
+  async getAuthSession(idHash: string, now: number) {
+    return this.authStatements.get.get(idHash, now) as (AuthSession & { email: string }) | undefined;
+  }
+
+  touchAuthSession(idHash: string, expiresAt: number) {
+    return this.exclusive(() => void this.authStatements.touch.run(expiresAt, idHash));
+  }
+
+  deleteAuthSession(idHash: string) {
+    return this.exclusive(() => void this.authStatements.delete.run(idHash));
+  }
+
+  deleteExpiredAuthSessions(now: number) {
+    return this.exclusive(() => this.authStatements.deleteExpired.run(now).changes);
+  }
+
+  async listUsers() {
+    return this.authStatements.users.all() as Omit<User, 'passwordHash'>[];
+  }
+
+  async countUsers() {
+    return (this.authStatements.countUsers.get() as Row).n as number;
+  }
+
+  async listLeadScoreKeys(site: string | null) {
+    return this.authStatements.scoreKeys.all({ site }) as Array<{ site: string; scoreKey: number }>;
+  }
+
+  // --- webhooks ---
+  createWebhook(w: Webhook) {
+    return this.exclusive(() => void this.s.insertWebhook.run(w.id, w.site, w.url, json(w.events), w.secret, w.createdAt));
+  }
+
+  async listWebhooks(site?: string) {
+    const rows = (site === undefined ? this.s.webhooks.all() : this.s.webhooksForSite.all(site)) as Row[];
+    return rows.map(toWebhook);
+  }
+
+  deleteWebhook(id: string) {
+    // Deliveries go with it (foreign key cascade); exclusive so a group commit's transaction is never split.
+    return this.exclusive(() => this.s.deleteWebhook.run(id).changes === 1);
+  }
+
+  async listDeliveries(webhookId?: string, limit = 100) {
+    const n = Math.min(Math.max(Math.trunc(limit) || 100, 1), 1000);
+    return (this.s.deliveries.all({ webhookId: webhookId ?? null, limit: n }) as Row[]).map(toDelivery);
+  }
+
+  claimDue(now: number, limit: number, lockMs: number): Promise<Delivery[]> {
+    return this.exclusive(() => {
+      // Deliveries go with their webhook (foreign key cascade); a stray without one is failed, never sent.
+      const rows = this.s.claimDue.all(now + lockMs, now, now, limit) as Row[];
+      for (const r of rows) if (r.url === null) this.s.markFailed.run(null, 'webhook deleted', r.id);
+      return rows.filter((r) => r.url !== null).map((r) => ({ ...r, payload: String(r.payload) }) as Delivery);
+    });
+  }
+
+  markDelivered(id: string, now: number, status: number) {
+    return this.exclusive(() => void this.s.markDelivered.run(now, status, id));
+  }
+
+  markRetry(id: string, _now: number, nextAttemptAt: number, status: number | null, error: string) {
+    return this.exclusive(() => void this.s.markRetry.run(nextAttemptAt, status, error.slice(0, 1000), id));
+  }
+
+  markFailed(id: string, _now: number, status: number | null, error: string) {
+    return this.exclusive(() => void this.s.markFailed.run(status, error.slice(0, 1000), id));
+  }
+
+  // --- settings and rescore (collector/leads) ---
+  async getSetting(key: string) {
+    return (this.s.setting.get(key) as Row | undefined)?.value as string | undefined;
+  }
+
+  setSettingIfAbsent(key: string, value: string) {
+    return this.exclusive(() => {
+      this.s.insertSetting.run(key, value);
+      return (this.s.setting.get(key) as Row).value as string;
+    });
+  }
+
+  async leadIdsAfter(site: string | null, afterId: string | null, limit: number) {
+    return (this.s.leadIdsAfter.all({ site, after: afterId, limit }) as Row[]).map((r) => r.id as string);
+  }
+
+  async anonymousVidsAfter(site: string, after: string | null, limit: number) {
+    return (this.s.anonymousVidsAfter.all({ site, after, limit }) as Row[]).map((r) => r.vid as string);
+  }
+
+  async countAnonymousVisitors(site: string) {
+    return (this.s.countAnonymousVisitors.get(site) as Row).n as number;
+  }
+
+  // --- models ---
+  private modelsPrepared?: ReturnType<SqliteRepository['prepareModels']>;
+  private get modelStatements() {
+    return (this.modelsPrepared ??= this.prepareModels());
+  }
+
+  private prepareModels() {
+    const columns = 'id, site, version, created_at AS createdAt, params, metrics, active';
+    return {
+      maxVersion: this.raw.prepare('SELECT max(version) AS v FROM models WHERE site = ?'),
+      deactivate: this.raw.prepare('UPDATE models SET active = 0 WHERE site = ? AND active = 1'),
+      insert: this.raw.prepare('INSERT INTO models (id, site, version, created_at, params, metrics, active) VALUES (?, ?, ?, ?, ?, ?, 1)'),
+      active: this.raw.prepare(`SELECT ${columns} FROM models WHERE site = ? AND active = 1 ORDER BY version DESC LIMIT 1`),
+      activeRef: this.raw.prepare('SELECT id, version FROM models WHERE site = ? AND active = 1 ORDER BY version DESC LIMIT 1'),
+      list: this.raw.prepare(`SELECT ${columns} FROM models WHERE site = ? ORDER BY version DESC`),
+      setProbability: this.raw.prepare('UPDATE leads SET probability = ? WHERE id = ?'),
+      trainingLeads: this.raw.prepare(`SELECT ${LEAD_COLUMNS},
+        (SELECT min(sc.at) FROM stage_changes sc WHERE sc.lead_id = leads.id AND sc."to" = 'sql') AS reachedSqlAt
+        FROM leads WHERE site = @site AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit`),
+    };
+  }
+
+  saveModel(site: string, params: unknown, metrics: unknown, now: number) {
+    const m = this.modelStatements;
+    // exclusive: never inside a group commit's open transaction on the shared connection
+    return this.exclusive(() =>
+      this.raw.transaction(() => {
+        const version = (((m.maxVersion.get(site) as Row).v as number | null) ?? 0) + 1;
+        const id = newId();
+        m.deactivate.run(site);
+        m.insert.run(id, site, version, now, json(params), json(metrics));
+        return { id, version };
+      }).immediate(),
+    );
+  }
+
+  async getActiveModel(site: string) {
+    const row = this.modelStatements.active.get(site) as Row | undefined;
+    return row && toModel(row);
+  }
+
+  async listModels(site: string) {
+    return (this.modelStatements.list.all(site) as Row[]).map(toModel);
+  }
+
+  async listTrainingLeads(site: string, afterId: string | null, limit: number) {
+    const rows = this.modelStatements.trainingLeads.all({ site, after: afterId, limit }) as Row[];
+    return rows.map(({ reachedSqlAt, ...lead }) => ({
+      lead: toLead(lead),
+      reachedSqlAt: (reachedSqlAt as number | null) ?? null,
+      events: (this.s.allLeadEvents.all(lead.id, lead.id) as Row[]).map(toEvent),
+    }));
+  }
 }
+
+const toModel = (r: Row): StoredModel => ({ ...r, params: unjson(r.params), metrics: unjson(r.metrics), active: r.active === 1 }) as StoredModel;
 
 function prepareStatements(db: BetterSqlite3.Database) {
   const p = (sql: string) => db.prepare(sql);
@@ -263,7 +556,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
     eventExists: p('SELECT 1 FROM events WHERE site = ? AND id = ?'),
     insertEvent: p(`INSERT INTO events (site, id, vid, lead_id, session_id, type, ts, received_at, url, ref, title, cat, name,
       props, email, traits, form, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-    leadEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE lead_id = ? ORDER BY ts, id LIMIT ?`),
+    leadEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = (SELECT site FROM leads WHERE id = ?) AND lead_id = ? ORDER BY ts, id LIMIT ?`),
     visitorEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = ? AND vid = ? ORDER BY ts, id LIMIT ?`),
     anonymousCounts: p(`SELECT count(*) FILTER (WHERE type = 'pageview') AS pageviews, count(DISTINCT session_id) AS sessions,
       min(ts) AS firstTs, max(ts) AS lastTs FROM events WHERE site = ? AND vid = ? AND lead_id IS NULL`),
@@ -282,8 +575,6 @@ function prepareStatements(db: BetterSqlite3.Database) {
       ON CONFLICT (site, email) DO NOTHING`),
     updateLeadActivity: p('UPDATE leads SET visits = ?, pageviews = ?, first_seen = ?, last_seen = ? WHERE id = ?'),
     updateLeadProfile: p('UPDATE leads SET name = ?, company = ?, title = ?, traits = ? WHERE id = ?'),
-    listLeads: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE (@site IS NULL OR site = @site) AND (@stage IS NULL OR stage = @stage)
-      ORDER BY created_at DESC, id LIMIT @limit`),
     countLeads: p('SELECT count(*) AS n FROM leads WHERE site = ?'),
 
     insertStageChange: p('INSERT INTO stage_changes (id, lead_id, "from", "to", at, cause, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -294,5 +585,80 @@ function prepareStatements(db: BetterSqlite3.Database) {
     insertToken: p('INSERT INTO api_tokens (id, name, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)'),
     tokenByHash: p(`SELECT id, name, token_hash AS tokenHash, created_at AS createdAt, last_used_at AS lastUsedAt
       FROM api_tokens WHERE token_hash = ?`),
+
+    // --- API queries ---
+    recentLeadEvents: p(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE site = ? AND lead_id = ? ORDER BY ts DESC, id DESC LIMIT ?)
+      ORDER BY ts, id`),
+    exportLeadEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = ? AND (lead_id = ?
+      OR vid IN (SELECT vid FROM visitors WHERE site = ? AND lead_id = ?)) ORDER BY ts, id`),
+    leadVisitors: p(`SELECT ${VISITOR_COLUMNS} FROM visitors WHERE site = ? AND lead_id = ? ORDER BY first_seen, vid`),
+    eraseVisitorEvents: p('DELETE FROM events WHERE site = ? AND vid IN (SELECT vid FROM visitors WHERE site = ? AND lead_id = ?)'),
+    eraseLeadEvents: p('DELETE FROM events WHERE site = ? AND lead_id = ?'),
+    eraseVisitors: p('DELETE FROM visitors WHERE site = ? AND lead_id = ?'),
+    eraseStageChanges: p('DELETE FROM stage_changes WHERE lead_id = ?'),
+    eraseDeliveries: p('DELETE FROM webhook_deliveries WHERE lead_id = ?'),
+    eraseLead: p('DELETE FROM leads WHERE id = ?'),
+    funnelVisitors: p('SELECT count(*) AS n FROM visitors WHERE site = ? AND first_seen >= ? AND first_seen < ?'),
+    funnelEntered: p(`SELECT sc."to" AS stage, count(DISTINCT sc.lead_id) AS n FROM stage_changes sc JOIN leads l ON l.id = sc.lead_id
+      WHERE l.site = ? AND sc.at >= ? AND sc.at < ? GROUP BY sc."to"`),
+    funnelFurthest: p(`SELECT CASE rank WHEN 1 THEN 'lead' WHEN 2 THEN 'mql' WHEN 3 THEN 'sal' ELSE 'sql' END AS stage, count(*) AS n
+      FROM (SELECT max(CASE sc."to" WHEN 'lead' THEN 1 WHEN 'mql' THEN 2 WHEN 'sal' THEN 3 WHEN 'sql' THEN 4 ELSE 0 END) AS rank
+            FROM stage_changes sc JOIN leads l ON l.id = sc.lead_id WHERE l.site = ? AND sc.at >= ? AND sc.at < ? GROUP BY sc.lead_id) AS reached
+      WHERE rank > 0 GROUP BY rank`),
+    tokens: p(`SELECT id, name, token_hash AS tokenHash, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens
+      ORDER BY created_at, id`),
+    deleteToken: p('DELETE FROM api_tokens WHERE id = ?'),
+    touchToken: p('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)'),
+
+    // --- purge ---
+    deleteEventsBefore: p(`DELETE FROM events WHERE (site, id) IN (SELECT site, id FROM events WHERE ts < ? ORDER BY ts LIMIT ?)
+      RETURNING lead_id AS leadId`),
+    deleteIdleAnonymousVisitors: p(`DELETE FROM visitors WHERE (site, vid) IN (SELECT v.site, v.vid FROM visitors v
+      WHERE v.lead_id IS NULL AND v.last_seen < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.site = v.site AND e.vid = v.vid) LIMIT ?)`),
+    recountLeadActivity: p(`UPDATE leads SET
+      pageviews = (SELECT count(*) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id AND e.type = 'pageview'),
+      visits = (SELECT count(DISTINCT e.session_id) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
+      WHERE id = ?`),
+
+    // --- scoring, stages and webhooks (collector/leads) ---
+    setLeadStage: p('UPDATE leads SET stage = ?, stage_at = ? WHERE id = ? AND stage = ?'),
+    setLeadStageRejected: p('UPDATE leads SET stage = ?, stage_at = ?, rejected_at = ? WHERE id = ? AND stage = ?'),
+    updateLeadScore: p('UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ? WHERE id = ?'),
+    updateVisitorScore: p('UPDATE visitors SET score_key = ?, score_state = ? WHERE site = ? AND vid = ?'),
+    // The site comes from the lead so the (site, lead_id, ts) index serves it (lead_id alone would scan every event).
+    allLeadEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = (SELECT site FROM leads WHERE id = ?) AND lead_id = ? ORDER BY ts, id`),
+    anonymousEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = ? AND vid = ? AND lead_id IS NULL ORDER BY ts, id`),
+    latestVisitorOf: p('SELECT vid FROM visitors WHERE lead_id = ? ORDER BY last_seen DESC, vid LIMIT 1'),
+    insertDelivery: p(`INSERT INTO webhook_deliveries (id, webhook_id, lead_id, type, payload, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
+
+    // --- webhooks ---
+    insertWebhook: p('INSERT INTO webhooks (id, site, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    webhooks: p(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at, id`),
+    webhooksForSite: p(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE site IS NULL OR site = ? ORDER BY created_at, id`),
+    deleteWebhook: p('DELETE FROM webhooks WHERE id = ?'),
+    deliveries: p(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE (@webhookId IS NULL OR webhook_id = @webhookId)
+      ORDER BY created_at DESC, id LIMIT @limit`),
+    // One statement, so the claim is atomic; RETURNING may only read the updated table, hence the subqueries.
+    claimDue: p(`UPDATE webhook_deliveries SET locked_until = ?
+      WHERE id IN (SELECT id FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)
+        ORDER BY next_attempt_at, id LIMIT ?)
+      RETURNING id, webhook_id AS webhookId, (SELECT url FROM webhooks w WHERE w.id = webhook_id) AS url,
+        (SELECT secret FROM webhooks w WHERE w.id = webhook_id) AS secret, payload, attempts, created_at AS createdAt`),
+    markDelivered: p(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ?, last_status = ?, last_error = NULL,
+      attempts = attempts + 1, locked_until = NULL WHERE id = ? AND status = 'pending'`),
+    markRetry: p(`UPDATE webhook_deliveries SET next_attempt_at = ?, last_status = ?, last_error = ?,
+      attempts = attempts + 1, locked_until = NULL WHERE id = ? AND status = 'pending'`),
+    markFailed: p(`UPDATE webhook_deliveries SET status = 'failed', last_status = ?, last_error = ?,
+      attempts = attempts + 1, locked_until = NULL WHERE id = ? AND status = 'pending'`),
+
+    // --- settings and rescore (collector/leads) ---
+    setting: p('SELECT value FROM settings WHERE key = ?'),
+    insertSetting: p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    leadIdsAfter: p(`SELECT id FROM leads WHERE (@site IS NULL OR site = @site) AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit`),
+    anonymousVidsAfter: p(`SELECT vid FROM visitors WHERE site = @site AND lead_id IS NULL AND (@after IS NULL OR vid > @after)
+      ORDER BY vid LIMIT @limit`),
+    countAnonymousVisitors: p('SELECT count(*) AS n FROM visitors WHERE site = ? AND lead_id IS NULL'),
   };
 }

@@ -73,7 +73,14 @@ function checkEventSizes(body: unknown) {
     throw new ApiError(413, 'too_many_events', `At most ${MAX_EVENTS} events per request.`, 'events');
   }
   events.forEach((event, i) => {
-    if (Buffer.byteLength(JSON.stringify(event) ?? '') > MAX_EVENT_BYTES) {
+    let serialized: string;
+    try {
+      serialized = JSON.stringify(event) ?? '';
+    } catch {
+      // Thousands of nesting levels overflow the stack (found by test/fuzz-ingest.test.ts): a bad event, not a 500.
+      throw new ApiError(400, 'invalid_event', 'The event is nested too deeply.', `events.${i}`);
+    }
+    if (Buffer.byteLength(serialized) > MAX_EVENT_BYTES) {
       throw new ApiError(413, 'payload_too_large', `An event is over ${MAX_EVENT_BYTES / 1024} KB.`, `events.${i}`);
     }
   });

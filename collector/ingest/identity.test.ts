@@ -1,15 +1,16 @@
 // Identity (SPEC §3) through POST /e: first email, history attached, several browsers, second person, concurrency.
 import { describe, expect, it } from 'vitest';
 import { batch, event, NOW, setup } from './testing';
+import { testDatabases } from '../db/test-databases';
 
 const MIN = 60_000;
 
-describe('identity', () => {
+describe.each(testDatabases())('identity ($name)', ({ open }) => {
   it('turns a visitor into a lead at its first email and attaches its earlier anonymous events', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     await post(batch([event({ ts: NOW - 90 * MIN }), event({ ts: NOW - 80 * MIN, url: 'https://www.acme.test/pricing' })]));
     await post(batch([event({ ts: NOW - 10 * MIN })]));
-    const res = await post(batch([event({ type: 'form_submit', email: '  Ada@Acme.IO ', traits: { name: 'Ada', company: 'Acme' }, form: { kind: 'demo', fields: { title: 'CTO' } } })]));
+    const res = await post(batch([event({ type: 'form_submit', email: '  Ada@Acme.IO ', traits: { name: 'Ada', company: 'Acme' }, form: { kind: 'newsletter', fields: { title: 'CTO' } } })]));
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
 
     const lead = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
@@ -20,7 +21,7 @@ describe('identity', () => {
   });
 
   it('counts later events of an identified browser for its lead', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     await post(batch([event({ type: 'identify', email: 'ada@acme.io', ts: NOW - 60 * MIN })]));
     await post(batch([event({ ts: NOW })]));
     const lead = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
@@ -29,7 +30,7 @@ describe('identity', () => {
   });
 
   it('makes one lead of several browsers that give the same email', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     await post(batch([event({ vid: 'laptop-0001' }), event({ vid: 'laptop-0001', type: 'identify', email: 'ada@acme.io' })]));
     await post(batch([event({ vid: 'phone-00001' }), event({ vid: 'phone-00001', type: 'identify', email: 'ADA@acme.io' })]));
     expect(await db.countLeads('acme')).toBe(1);
@@ -40,7 +41,7 @@ describe('identity', () => {
   });
 
   it('moves a shared browser to the second person without merging, leaving past events with the first', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     await post(batch([event({ ts: NOW - 50 * MIN }), event({ ts: NOW - 49 * MIN, type: 'identify', email: 'ada@acme.io' })]));
     await post(batch([event({ ts: NOW - 5 * MIN, type: 'identify', email: 'bob@acme.io' }), event({ ts: NOW })]));
     const ada = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
@@ -55,7 +56,7 @@ describe('identity', () => {
   it.each(['test@test.com', 'a@a.a', 'null', 'undefined', 'noreply@acme.io', 'no-reply@acme.io', 'not an email', 'ada@', ''])(
     'does not identify with the placeholder or invalid address %j',
     async (email) => {
-      const { post, db } = await setup();
+      const { post, db } = await setup({}, open);
       expect((await post(batch([event({ type: 'identify', email })]))).status).toBe(202);
       expect(await db.listLeads({ site: 'acme' })).toEqual([]);
       expect((await db.getVisitor('acme', 'visitor-0001'))!.leadId).toBeNull();
@@ -63,7 +64,7 @@ describe('identity', () => {
   );
 
   it('keeps the latest non-empty trait', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     await post(batch([event({ type: 'identify', email: 'ada@acme.io', ts: NOW - 2 * MIN, traits: { name: 'Ada', company: 'Acme', plan: 'pro' } })]));
     await post(batch([event({ type: 'identify', email: 'ada@acme.io', ts: NOW - MIN, traits: { name: '', company: 'Acme Ltd', plan: null } })]));
     const lead = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
@@ -71,7 +72,7 @@ describe('identity', () => {
   });
 
   it('makes exactly one lead from 50 concurrent requests with one new email', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         post(batch([event({ vid: `browser-${String(i).padStart(4, '0')}`, type: 'form_submit', email: 'new@acme.io' })])),
@@ -81,7 +82,10 @@ describe('identity', () => {
     expect(await db.countLeads('acme')).toBe(1);
     const lead = (await db.getLeadByEmail('acme', 'new@acme.io'))!;
     expect(await db.listLeadEvents(lead.id)).toHaveLength(50);
-    expect(await db.listStageChanges(lead.id)).toHaveLength(1);
+    // One lead, so one `identified` move (its 50 forms then score it forward, each stage once).
+    const causes = (await db.listStageChanges(lead.id)).map((c) => c.cause);
+    expect(causes.filter((c) => c === 'identified')).toHaveLength(1);
+    expect(new Set(causes).size).toBe(causes.length);
     expect(lead.visits).toBe(50);
   });
 });

@@ -13,6 +13,12 @@ export function truncateIp(ip: string | undefined | null): string | null {
   if (isIPv4(address)) return address.split('.').slice(0, 3).join('.') + '.0';
   address = address.replace(/%.*$/, ''); // zone id, e.g. fe80::1%eth0
   if (!isIPv6(address)) return null;
+  // Every spelling of an IPv4-mapped address (::ffff:cb00:714d, 0:0:0:0:0:ffff:1.2.3.4) is an IPv4 client: truncate it as one.
+  const hex = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${address}]`).hostname);
+  if (hex) {
+    const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+    return `${high >> 8}.${high & 255}.${low >> 8}.0`;
+  }
   return expandIPv6(address).slice(0, 3).join(':') + '::';
 }
 

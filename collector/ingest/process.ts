@@ -17,6 +17,11 @@ export type PreparedBatch = {
 export type PreparedEvent = Omit<StoredEvent, 'site' | 'leadId' | 'sessionId' | 'receivedAt' | 'ip' | 'ua'> & {
   /** The normalized email when it identifies a person, else null (the raw one is kept in `email`). */
   identity: string | null;
+  /**
+   * Set for events the server records for a known lead (email opens and clicks): stored for that lead on
+   * its latest browser (or `lead:<id>`), outside any visit (sessionId ''), and dropped if the lead is gone.
+   */
+  forLead?: string;
 };
 
 /** What a batch changed, for the steps that follow storage (scoring, stage moves, webhooks). */
@@ -29,6 +34,13 @@ export type EventsStored = {
   vids: Set<string>;
   /** Leads created by this batch (already at stage `lead`, stage change recorded). */
   createdLeadIds: Set<string>;
+  /** Leads whose history grew by more than the new events (created, anonymous history attached, a browser switched to them). */
+  rescoreLeadIds: Set<string>;
+  /** Visitors first seen in this batch. */
+  newVids: Set<string>;
+  /** The batch's leads and visitors as stored at the end of it (so the next steps need not read them again). */
+  leads: Map<string, Lead>;
+  visitors: Map<string, Visitor>;
 };
 
 export type IngestHooks = {
@@ -46,7 +58,10 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
   const leads = new Map<string, Lead>();
   const dirtyLeads = new Set<string>();
   const seen = new Set<string>();
-  const stored: EventsStored = { site, now: batch.receivedAt, events: [], leadIds: new Set(), vids: new Set(), createdLeadIds: new Set() };
+  const stored: EventsStored = {
+    site, now: batch.receivedAt, events: [], leadIds: new Set(), vids: new Set(), createdLeadIds: new Set(), rescoreLeadIds: new Set(),
+    newVids: new Set(), leads, visitors,
+  };
   let duplicates = 0;
 
   const loadLead = async (id: string) => {
@@ -65,12 +80,33 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
     }
     seen.add(e.id);
 
+    if (e.forLead !== undefined) {
+      const lead = leads.get(e.forLead) ?? (await tx.getLead(e.forLead));
+      if (!lead || lead.site !== site.key) {
+        duplicates++; // the lead was erased (or belongs elsewhere): record nothing
+        continue;
+      }
+      leads.set(lead.id, lead);
+      const vid = (await tx.latestVisitorOf(lead.id)) ?? `lead:${lead.id}`;
+      const event = storedEvent(batch, e, vid, lead.id, '');
+      if (!(await tx.insertEvent(event))) {
+        duplicates++;
+        continue;
+      }
+      stored.events.push(event);
+      lead.lastSeen = Math.max(lead.lastSeen, e.ts);
+      dirtyLeads.add(lead.id);
+      stored.leadIds.add(lead.id);
+      continue;
+    }
+
     // Server session: a new one after a 30-minute gap (a late, out-of-order event joins the current one).
     let visitor = visitors.get(e.vid) ?? (await tx.getVisitor(site.key, e.vid));
     let newSession: boolean;
     if (!visitor) {
       visitor = { site: site.key, vid: e.vid, leadId: null, firstSeen: e.ts, lastSeen: e.ts, lastSessionId: newId(), sessions: 1, scoreKey: 0, scoreState: null };
       await tx.insertVisitor(visitor);
+      stored.newVids.add(e.vid);
       newSession = true;
     } else if (e.ts - visitor.lastSeen > SESSION_GAP_MS) {
       visitor = { ...visitor, lastSessionId: newId(), sessions: visitor.sessions + 1, lastSeen: e.ts };
@@ -86,6 +122,7 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
       const { lead, created } = await tx.findOrCreateLead(newLead(site.key, e.identity, e.ts, batch.receivedAt));
       if (created) {
         stored.createdLeadIds.add(lead.id);
+        stored.rescoreLeadIds.add(lead.id);
         await tx.insertStageChange({ id: newId(), leadId: lead.id, from: 'visitor', to: 'lead', at: batch.receivedAt, cause: 'identified', actor: null });
       }
       if (visitor.leadId !== lead.id) {
@@ -103,16 +140,13 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
           switched = true; // a second person on this browser: the earlier lead keeps its past events
         }
         dirtyLeads.add(lead.id);
+        stored.rescoreLeadIds.add(lead.id);
         visitor = { ...visitor, leadId: lead.id };
       }
     }
     visitors.set(e.vid, visitor);
 
-    const event: StoredEvent = {
-      site: site.key, id: e.id, vid: e.vid, leadId: visitor.leadId, sessionId: visitor.lastSessionId, type: e.type, ts: e.ts,
-      receivedAt: batch.receivedAt, url: e.url, ref: e.ref, title: e.title, cat: e.cat, name: e.name, props: e.props,
-      email: e.email, traits: e.traits, form: e.form, ip: batch.ip, ua: batch.ua,
-    };
+    const event = storedEvent(batch, e, e.vid, visitor.leadId, visitor.lastSessionId);
     if (!(await tx.insertEvent(event))) {
       duplicates++; // stored concurrently by another collector between the check and the insert
       continue;
@@ -140,6 +174,14 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
   for (const v of visitors.values()) await tx.updateVisitor(site.key, v.vid, v);
   if (stored.events.length > 0) await hooks.onEventsStored?.(tx, stored);
   return { accepted: stored.events.length, duplicates };
+}
+
+function storedEvent(batch: PreparedBatch, e: PreparedEvent, vid: string, leadId: string | null, sessionId: string): StoredEvent {
+  return {
+    site: batch.site.key, id: e.id, vid, leadId, sessionId, type: e.type, ts: e.ts, receivedAt: batch.receivedAt, url: e.url,
+    ref: e.ref, title: e.title, cat: e.cat, name: e.name, props: e.props, email: e.email, traits: e.traits, form: e.form,
+    ip: batch.ip, ua: batch.ua,
+  };
 }
 
 function newLead(site: string, email: string, ts: number, now: number): Lead {

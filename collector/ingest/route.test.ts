@@ -1,12 +1,13 @@
 // Contract tests for POST /e: every answer of SPEC §2, through app.request() on a fresh :memory: database.
 import { describe, expect, it } from 'vitest';
 import { batch, event, NOW, ORIGIN, setup } from './testing';
+import { testDatabases } from '../db/test-databases';
 
 const MIN = 60_000;
 
-describe('POST /e', () => {
+describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
   it('stores events and answers 202 with counts, reflecting the allowed origin', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     const res = await post(batch([event(), event({ type: 'track', name: 'newsletter_signup' })]));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
@@ -16,13 +17,13 @@ describe('POST /e', () => {
   });
 
   it('accepts application/json with a charset and requests without Origin', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const res = await post(batch([event()]), { 'content-type': 'application/json; charset=utf-8', origin: '' });
     expect(res.status).toBe(202);
   });
 
   it('counts a repeated event id as a duplicate, also within one request, and changes nothing', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     const e = event();
     expect(await (await post(batch([e, e]))).json()).toEqual({ accepted: 1, duplicates: 1 });
     expect(await (await post(batch([e]))).json()).toEqual({ accepted: 0, duplicates: 1 });
@@ -30,21 +31,21 @@ describe('POST /e', () => {
   });
 
   it('refuses other media types with 415', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const res = await post(batch([event()]), { 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
     expect((await res.json()).error.code).toBe('unsupported_media_type');
   });
 
   it('answers 400 invalid_json for malformed JSON', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const res = await post('{"site": "acme", ');
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { code: 'invalid_json', message: expect.any(String) } });
   });
 
   it('answers 400 with the path of the field that breaks the schema, and stores nothing of the request', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     const events = [event(), event(), event(), event({ email: 42 })];
     const res = await post(batch(events));
     expect(res.status).toBe(400);
@@ -54,13 +55,13 @@ describe('POST /e', () => {
   });
 
   it('requires a name on track events', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const res = await post(batch([event({ type: 'track' })]));
     expect((await res.json()).error.path).toBe('events.0.name');
   });
 
   it('answers 403 for an unknown site and for an origin not on the allowlist', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const unknown = await post(batch([event()], { site: 'nope' }));
     expect(unknown.status).toBe(403);
     expect((await unknown.json()).error.code).toBe('unknown_site');
@@ -72,7 +73,7 @@ describe('POST /e', () => {
   });
 
   it('answers 413 for a body over 500 KB, checking the bytes read and not only Content-Length', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const big = JSON.stringify(batch([event()])) + ' '.repeat(501 * 1024);
     expect((await post(big)).status).toBe(413);
     expect((await post(big, { 'content-length': '10' })).status).toBe(413);
@@ -80,7 +81,7 @@ describe('POST /e', () => {
   });
 
   it('answers 413 for one event over 32 KB and for more than 100 events', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const fat = await post(batch([event(), event({ title: 'x'.repeat(33 * 1024) })]));
     expect(fat.status).toBe(413);
     expect((await fat.json()).error).toMatchObject({ code: 'payload_too_large', path: 'events.1' });
@@ -91,7 +92,7 @@ describe('POST /e', () => {
   });
 
   it('answers bots and requests without User-Agent 202 but stores nothing', async () => {
-    const { post, db, metrics } = await setup();
+    const { post, db, metrics } = await setup({}, open);
     const bot = await post(batch([event()]), { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' });
     expect(bot.status).toBe(202);
     expect(await bot.json()).toEqual({ accepted: 0, duplicates: 0 });
@@ -101,7 +102,7 @@ describe('POST /e', () => {
   });
 
   it('corrects timestamps by the sentAt skew and clamps the future to now', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     // The client clock is 10 minutes behind: its ts and sentAt both move forward by 10 minutes.
     await post(batch([event({ id: 'skewed-event', ts: NOW - 11 * MIN })], { sentAt: NOW - 10 * MIN }));
     await post(batch([event({ id: 'future-event', ts: NOW + 60 * MIN })]));
@@ -111,7 +112,7 @@ describe('POST /e', () => {
   });
 
   it('refuses events older than the retention period', async () => {
-    const { post } = await setup({ PISTE_RETENTION_DAYS: '30' });
+    const { post } = await setup({ PISTE_RETENTION_DAYS: '30' }, open);
     const res = await post(batch([event(), event({ ts: NOW - 31 * 86_400_000 })]));
     expect(res.status).toBe(400);
     expect((await res.json()).error.path).toBe('events.1.ts');
@@ -120,16 +121,16 @@ describe('POST /e', () => {
   });
 
   it('stores the client IP truncated, from X-Forwarded-For only behind a trusted proxy', async () => {
-    const trusted = await setup({ PISTE_TRUST_PROXY: '1' });
+    const trusted = await setup({ PISTE_TRUST_PROXY: '1' }, open);
     await trusted.post(batch([event()]), { 'x-forwarded-for': '203.0.113.77, 10.0.0.1' });
     expect((await trusted.db.listVisitorEvents('acme', 'visitor-0001'))[0].ip).toBe('203.0.113.0');
-    const direct = await setup();
+    const direct = await setup({}, open);
     await direct.post(batch([event()]), { 'x-forwarded-for': '203.0.113.77' });
     expect((await direct.db.listVisitorEvents('acme', 'visitor-0001'))[0].ip).toBeNull(); // no socket in app.request()
   });
 
   it('answers 429 with Retry-After past the rate limit', async () => {
-    const { post } = await setup({ PISTE_RATE_LIMIT: '1/2' });
+    const { post } = await setup({ PISTE_RATE_LIMIT: '1/2' }, open);
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await post(batch([event()]))).status);
     expect(statuses).toEqual([202, 202, 429]);
@@ -138,7 +139,7 @@ describe('POST /e', () => {
   });
 
   it('answers the CORS preflight for allowed origins only', async () => {
-    const { app } = await setup();
+    const { app } = await setup({}, open);
     const ok = await app.request('/e', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);
@@ -149,7 +150,7 @@ describe('POST /e', () => {
   });
 
   it('derives server sessions with a 30-minute gap and page categories from URL rules', async () => {
-    const { post, db } = await setup();
+    const { post, db } = await setup({}, open);
     await post(batch([
       event({ id: 'first-visit', ts: NOW - 100 * MIN, url: 'https://www.acme.test/fr/tarifs' }),
       event({ id: 'same-visit', ts: NOW - 80 * MIN, url: 'https://www.acme.test/blog/post' }),
@@ -163,7 +164,7 @@ describe('POST /e', () => {
   });
 
   it('never answers 500, whatever the body', async () => {
-    const { post } = await setup();
+    const { post } = await setup({}, open);
     const hostile = [
       '', 'null', '[]', '"x"', '{"site":null}', '{"site":"acme","sentAt":"x","events":[]}', '{"site":"acme","sentAt":1,"events":{}}',
       JSON.stringify(batch([null])), JSON.stringify(batch([{ id: '../../etc', type: 'pageview' }])),
@@ -180,16 +181,16 @@ describe('POST /e', () => {
   });
 });
 
-describe('GET /piste.js, /healthz and unknown paths', () => {
+describe.each(testDatabases())('GET /piste.js, /healthz and unknown paths ($name)', ({ open }) => {
   it('answers 404 in the error shape', async () => {
-    const { app } = await setup();
+    const { app } = await setup({}, open);
     const res = await app.request('/nothing');
     expect(res.status).toBe(404);
     expect((await res.json()).error.code).toBe('not_found');
   });
 
   it('answers /healthz 200 while the database answers, 503 after it closed', async () => {
-    const { app, db } = await setup();
+    const { app, db } = await setup({}, open);
     expect(await (await app.request('/healthz')).json()).toEqual({ ok: true });
     await db.close();
     expect((await app.request('/healthz')).status).toBe(503);

@@ -1,16 +1,20 @@
-// Test helpers for the ingest suites: a fresh app on :memory: with one site, and beacon builders.
+// Test helpers for the ingest suites: a fresh app with one site on a fresh database (SQLite :memory: or a PostgreSQL schema), and beacon builders.
+import { onTestFinished } from 'vitest';
 import { fixedClock } from '../clock';
 import { loadConfig } from '../config';
 import { createCollector } from '../app';
 import { openDatabase } from '../db/open';
+import type { Database } from '../db/repository';
 import { newId } from '../ids';
 
 export const ORIGIN = 'https://www.acme.test';
 export const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 export const NOW = Date.UTC(2026, 0, 15, 12);
 
-export async function setup(env: Record<string, string> = {}) {
-  const db = await openDatabase(':memory:');
+/** `open` comes from `testDatabases()`; the database is closed (a PostgreSQL schema dropped) when the test ends. */
+export async function setup(env: Record<string, string> = {}, open: () => Promise<Database> = () => openDatabase(':memory:')) {
+  const db = await open();
+  onTestFinished(() => db.close());
   const clock = fixedClock(NOW);
   await db.createSite({ key: 'acme', name: 'Acme', origins: [ORIGIN] }, NOW);
   const collector = createCollector({ db, config: loadConfig({ DATABASE_URL: ':memory:', ...env }), clock, script: null });
