@@ -13,3 +13,6 @@ export { RulesPage } from './pages/rules';
 export { WebhooksPage } from './pages/webhooks';
 export { UsersPage } from './pages/users';
 export type * from './views';
+export { dashboard, type DashboardDeps } from './app';
+export { ensureAdmin, GENERATED_ADMIN_EMAIL } from './admin';
+export { createSessionStore, dashboardSessionAuth, SESSION_TTL_MS, type SessionStore } from './session';

@@ -69,7 +69,10 @@ export type LeadDetailView = {
   stages: StageChangeView[];
   breakdown: BreakdownItem[];
   fit: FitItem[];
+  /** The predictive model's reasons for `lead.probability` (collector/predict explain); empty or absent without a model. */
+  explain?: ProbabilityReason[];
 };
+export type ProbabilityReason = { feature: string; label: string; effect: number; direction: 'up' | 'down'; text: string };
 
 /** The lead-list filters, as they appear in the query string. */
 export type LeadFilters = {

@@ -3,7 +3,7 @@ import { CsrfField, FlashMessage, GradeBadge, Pairs, SafeLink, StageBadge, stage
 import { formatPoints, formatProbability, formatTime } from '../format';
 import { Layout } from '../layout';
 import { paths } from '../paths';
-import type { EventView, Flash, LeadDetailView, PageContext, Stage } from '../views';
+import type { EventView, Flash, LeadDetailView, PageContext, ProbabilityReason, Stage } from '../views';
 
 export type LeadPageProps = PageContext & {
   detail: LeadDetailView;
@@ -137,7 +137,7 @@ function Actions({ id, stage, csrf, rejectError }: { id: string; stage: Stage; c
 }
 
 export function LeadPage({ user, csrf, detail, flash, rejectError }: LeadPageProps) {
-  const { lead, events, stages, breakdown, fit } = detail;
+  const { lead, events, stages, breakdown, fit, explain = [] } = detail;
   const fitTotal = fit.reduce((sum, f) => sum + f.points, 0);
   return (
     <Layout title={lead.email} ctx={{ user, csrf }} active="leads">
@@ -196,6 +196,7 @@ export function LeadPage({ user, csrf, detail, flash, rejectError }: LeadPagePro
               <tfoot><tr><th scope="row">Grade ({formatPoints(fitTotal)})</th><td class="num"><GradeBadge grade={lead.grade} /></td></tr></tfoot>
             </table>
           </section>
+          <ProbabilityCard probability={lead.probability} reasons={explain} />
           <section class="card">
             <h2>Stage history</h2>
             {stages.length === 0 ? <p class="empty">No stage changes yet.</p> : (
@@ -228,5 +229,30 @@ export function LeadPage({ user, csrf, detail, flash, rejectError }: LeadPagePro
         </div>
       </div>
     </Layout>
+  );
+}
+
+/** The predictive model's estimate beside the rules: the probability and, in words, what pushed it up or down most. */
+function ProbabilityCard({ probability, reasons }: { probability: number | null; reasons: ProbabilityReason[] }) {
+  return (
+    <section class="card">
+      <h2>Likelihood of becoming sales-qualified</h2>
+      {probability === null ? (
+        <p class="muted small">No predictive model yet for this site: run <code>piste train</code> once it has history.</p>
+      ) : (
+        <>
+          <p><span class="kpi">{formatProbability(probability)}</span> <span class="muted small">estimated by the model trained on this site's history</span></p>
+          {reasons.length > 0 ? (
+            <ul class="reasons">
+              {reasons.map((r) => (
+                <li class={r.direction === 'up' ? 'up' : 'down'}>{r.direction === 'up' ? '▲' : '▼'} {r.text}</li>
+              ))}
+            </ul>
+          ) : (
+            <p class="muted small">Nothing about this lead stands out from an average lead.</p>
+          )}
+        </>
+      )}
+    </section>
   );
 }

@@ -36,7 +36,7 @@ export function RulesPage({ user, csrf, sites, site, rulesJson, errors, flash }:
           <textarea id="rules" name="rules" rows={28} spellcheck={false} class="code"
             aria-invalid={invalid ? 'true' : undefined} aria-describedby={invalid ? 'rules-errors' : undefined}>{rulesJson}</textarea>
           <div class="row">
-            <button type="submit" class="primary">Save and rescore</button>
+            <button type="submit" class="primary">Save rules</button>
           </div>
         </div>
         <aside class="editor-side">
@@ -48,7 +48,7 @@ export function RulesPage({ user, csrf, sites, site, rulesJson, errors, flash }:
           ) : (
             <>
               <h2>How rules work</h2>
-              <p class="small">Engagement rules add points that decay with the site's half-life; fit rules set the grade (A ≥ 30, B ≥ 20, C ≥ 10, D ≥ 0, F &lt; 0). Saving rescores every lead from its history.</p>
+              <p class="small">Engagement rules add points that decay with the site's half-life; fit rules set the grade (A ≥ 30, B ≥ 20, C ≥ 10, D ≥ 0, F &lt; 0). New events use saved rules at once; <code>piste rescore</code> recomputes existing leads from their history.</p>
             </>
           )}
         </aside>

@@ -8,15 +8,17 @@ export type SignInPageProps = {
   email?: string;
   /** Optional pre-session token; the sign-in route must at least check the origin (login CSRF). */
   csrf?: string;
+  /** Where to go after signing in (a local path, checked by the route). */
+  next?: string;
 };
 
-export function SignInPage({ error, email, csrf }: SignInPageProps) {
+export function SignInPage({ error, email, csrf, next }: SignInPageProps) {
   return (
     <Layout title="Sign in">
       <section class="signin card">
         <h1>Sign in to Piste</h1>
         <FlashMessage flash={error ? { kind: 'error', message: error } : undefined} />
-        <form method="post" action={paths.signIn} class="stack">
+        <form method="post" action={next ? `${paths.signIn}?next=${encodeURIComponent(next)}` : paths.signIn} class="stack">
           {csrf ? <CsrfField token={csrf} /> : null}
           <label>
             Email

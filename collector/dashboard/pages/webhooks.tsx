@@ -64,7 +64,6 @@ export function WebhooksPage({ user, csrf, webhooks, deliveries, sites, created,
               {sites.map((s) => <option value={s}>{s}</option>)}
             </select>
           </label>
-          <label>Stages <input type="text" name="events" placeholder="e.g. mql, sql (empty: all)" /></label>
           <button type="submit" class="primary">Create</button>
         </form>
         <FieldErrors id="webhook-errors" errors={errors} />
