@@ -1,0 +1,107 @@
+// Retention: events older than the period go, anonymous visitors left without events go, leads stay with consistent counters.
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../clock';
+import { batch, event, NOW, setup } from '../ingest/testing';
+import { DAY_MS, purge, startPurgeJob } from './index';
+
+const OLD = NOW - 100 * DAY_MS; // ingested while still inside the retention period
+// 700 days after NOW, a 760-day retention cuts at NOW − 60 days: OLD events go, NOW events stay.
+const LATER = NOW + 700 * DAY_MS;
+
+async function seeded() {
+  const s = await setup();
+  // An anonymous visitor seen only long ago, one seen long ago and recently, and a lead with old and recent visits.
+  expect((await s.post(batch([event({ vid: 'anon-old-1', ts: OLD }), event({ vid: 'anon-old-1', ts: OLD + 1000 })]))).status).toBe(202);
+  expect((await s.post(batch([event({ vid: 'anon-both-1', ts: OLD }), event({ vid: 'anon-both-1', ts: NOW })]))).status).toBe(202);
+  expect((await s.post(batch([
+    event({ vid: 'ada-laptop', ts: OLD }),
+    event({ vid: 'ada-laptop', ts: OLD + 60_000 }),
+    event({ vid: 'ada-laptop', type: 'identify', email: 'ada@acme.io', ts: OLD + 120_000 }),
+    event({ vid: 'ada-laptop', ts: NOW - 1000 }),
+    event({ vid: 'ada-laptop', ts: NOW }),
+  ]))).status).toBe(202);
+  return s;
+}
+
+describe('purge', () => {
+  it('deletes events older than the retention period and keeps newer ones', async () => {
+    const { db } = await seeded();
+    const result = await purge(db, { now: LATER, retentionDays: 760 });
+    expect(result).toEqual({ before: LATER - 760 * DAY_MS, events: 6, visitors: 1, leads: 1 });
+    expect(await db.listVisitorEvents('acme', 'anon-old-1')).toEqual([]);
+    expect((await db.listVisitorEvents('acme', 'anon-both-1')).map((e) => e.ts)).toEqual([NOW]);
+    expect((await db.listVisitorEvents('acme', 'ada-laptop')).map((e) => e.ts)).toEqual([NOW - 1000, NOW]);
+  });
+
+  it('deletes anonymous visitors left without events, and keeps the others and identified browsers', async () => {
+    const { db } = await seeded();
+    await purge(db, { now: LATER, retentionDays: 760 });
+    expect(await db.getVisitor('acme', 'anon-old-1')).toBeUndefined();
+    expect(await db.getVisitor('acme', 'anon-both-1')).toBeDefined();
+    expect((await db.getVisitor('acme', 'ada-laptop'))?.leadId).toEqual(expect.any(String));
+  });
+
+  it('keeps leads, with pageviews and visits recounted from the events that remain', async () => {
+    const { db } = await seeded();
+    const before = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
+    expect(before).toMatchObject({ pageviews: 4, visits: 2 });
+    await purge(db, { now: LATER, retentionDays: 760 });
+    const after = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
+    expect(after).toMatchObject({ id: before.id, email: 'ada@acme.io', stage: before.stage, pageviews: 2, visits: 1 });
+    expect(await db.listLeadEvents(after.id)).toHaveLength(2);
+  });
+
+  it('uses 760 days (about 25 months) by default', async () => {
+    const { db, post } = await setup();
+    expect((await post(batch([event({ vid: 'visitor-1', ts: NOW - 759 * DAY_MS }), event({ vid: 'visitor-2', ts: NOW - 759 * DAY_MS - 1 })]))).status).toBe(202);
+    expect(await purge(db, { now: NOW + DAY_MS })).toMatchObject({ events: 1, visitors: 1 });
+    expect(await db.getVisitor('acme', 'visitor-1')).toBeDefined();
+    expect(await db.getVisitor('acme', 'visitor-2')).toBeUndefined();
+  });
+
+  it('deletes in batches until nothing old is left, and ingest keeps writing between batches', async () => {
+    const { db, post } = await setup();
+    const old = Array.from({ length: 25 }, (_, i) => event({ vid: `visitor-${i % 5}`, ts: OLD + i }));
+    expect((await post(batch(old))).status).toBe(202);
+    const purging = purge(db, { now: LATER, retentionDays: 760, batchSize: 4 });
+    const fresh = post(batch([event({ vid: 'visitor-fresh', ts: NOW })]));
+    expect(await purging).toMatchObject({ events: 25, visitors: 5 });
+    expect((await fresh).status).toBe(202);
+    expect(await db.listVisitorEvents('acme', 'visitor-fresh')).toHaveLength(1);
+    expect(await purge(db, { now: LATER, retentionDays: 760, batchSize: 4 })).toMatchObject({ events: 0, visitors: 0 });
+  });
+
+  it('stops between batches when aborted, leaving the rest for the next run', async () => {
+    const { db, post } = await setup();
+    await post(batch(Array.from({ length: 10 }, (_, i) => event({ ts: OLD + i }))));
+    const abort = new AbortController();
+    abort.abort();
+    expect(await purge(db, { now: LATER, retentionDays: 760, signal: abort.signal })).toMatchObject({ events: 0 });
+    expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(10);
+  });
+
+  it('refuses a nonsensical retention period', async () => {
+    const { db } = await setup();
+    await expect(purge(db, { now: NOW, retentionDays: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('startPurgeJob', () => {
+  it('runs first after its delay, then on every interval, with the injected clock, until stopped', async () => {
+    const { db, post } = await setup();
+    expect((await post(batch([event({ vid: 'visitor-old', ts: OLD })]))).status).toBe(202);
+    const clock = fixedClock(LATER);
+    const lines: string[] = [];
+    const job = startPurgeJob({ db, clock, retentionDays: 760, firstRunMs: 5, everyMs: 20, log: (l) => lines.push(l) });
+    await expect.poll(() => lines.length, { timeout: 2000 }).toBe(1);
+    expect(lines[0]).toMatch(/^purge: 1 events, 1 visitors deleted/);
+    // The next run sees what arrived since.
+    await post(batch([event({ vid: 'visitor-old-2', ts: OLD })]));
+    await expect.poll(() => lines.length, { timeout: 2000 }).toBe(2);
+    await job.stop();
+    await post(batch([event({ vid: 'visitor-old-3', ts: OLD })]));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(lines).toHaveLength(2);
+    expect(await db.getVisitor('acme', 'visitor-old-3')).toBeDefined();
+  });
+});

@@ -1,0 +1,115 @@
+// Retention (SPEC §7, privacy): deletes events older than the retention period and anonymous visitors left without events.
+import type { Clock } from '../clock';
+import type { Repository } from '../db/repository';
+
+export const DAY_MS = 86_400_000;
+/** About 25 months: PISTE_RETENTION_DAYS' default. */
+export const DEFAULT_RETENTION_DAYS = 760;
+const DEFAULT_BATCH_SIZE = 1000;
+
+export type PurgeOptions = {
+  now: number;
+  retentionDays?: number;
+  /** Rows deleted per statement: each batch is its own short transaction, so ingest keeps writing during a large purge. */
+  batchSize?: number;
+  /** Stops between batches (shutdown); what was deleted so far stays deleted and consistent. */
+  signal?: AbortSignal;
+};
+
+export type PurgeResult = {
+  /** Events with `ts` before this instant were deleted. */
+  before: number;
+  events: number;
+  visitors: number;
+  /** Leads whose events were purged; they stay (they are the customer's records), with `pageviews`/`visits` recounted. */
+  leads: number;
+};
+
+/**
+ * Applies the retention period. Leads are kept; their counters are recounted from the events that remain, and their
+ * score state (aggregated points, no personal data) is left as it is.
+ * @example const { events, visitors } = await purge(db, { now: Date.now(), retentionDays: config.retentionDays })
+ */
+export async function purge(db: Repository, options: PurgeOptions): Promise<PurgeResult> {
+  const { now, retentionDays = DEFAULT_RETENTION_DAYS, batchSize = DEFAULT_BATCH_SIZE, signal } = options;
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new RangeError('retentionDays must be a positive integer');
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  const before = now - retentionDays * DAY_MS;
+  const result: PurgeResult = { before, events: 0, visitors: 0, leads: 0 };
+
+  for (;;) {
+    if (signal?.aborted) return result;
+    const { deleted, leadIds } = await db.deleteEventsBefore(before, batchSize);
+    result.events += deleted;
+    if (leadIds.length > 0) {
+      // Recounted per batch, so an interrupted purge never leaves a lead counting events that are gone.
+      await db.recountLeadActivity(leadIds);
+      result.leads += leadIds.length;
+    }
+    if (deleted < batchSize) break;
+    await yieldToOthers();
+  }
+  for (;;) {
+    if (signal?.aborted) return result;
+    const deleted = await db.deleteIdleAnonymousVisitors(before, batchSize);
+    result.visitors += deleted;
+    if (deleted < batchSize) break;
+    await yieldToOthers();
+  }
+  return result;
+}
+
+/** Lets queued requests (and their writes) run between two batches. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export type PurgeJob = { stop(): Promise<void> };
+
+export type PurgeJobOptions = {
+  db: Repository;
+  clock: Clock;
+  retentionDays: number;
+  /** First run this long after start (default one minute), then every `everyMs` (default 24 h). */
+  firstRunMs?: number;
+  everyMs?: number;
+  log?: (line: string) => void;
+  onError?: (err: unknown) => void;
+};
+
+/**
+ * The daily purge inside `piste serve`. Timers are unref'd (they never keep the process alive); `stop()` cancels the
+ * next run and waits for a running one to stop after its current batch.
+ * @example const job = startPurgeJob({ db, clock: systemClock, retentionDays: 760 }); … await job.stop();
+ */
+export function startPurgeJob(options: PurgeJobOptions): PurgeJob {
+  const { db, clock, retentionDays, firstRunMs = 60_000, everyMs = DAY_MS, log = () => {}, onError = (err) => console.error('purge failed:', err) } = options;
+  const abort = new AbortController();
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout;
+
+  let busy = false;
+  const run = () => {
+    schedule(everyMs);
+    if (busy) return; // a purge longer than the interval: let it finish rather than start a second one
+    busy = true;
+    running = purge(db, { now: clock.now(), retentionDays, signal: abort.signal }).then(
+      (r) => {
+        if (r.events > 0 || r.visitors > 0) log(`purge: ${r.events} events, ${r.visitors} visitors deleted (older than ${new Date(r.before).toISOString()})`);
+      },
+      onError,
+    ).finally(() => void (busy = false));
+  };
+  const schedule = (delay: number) => {
+    if (abort.signal.aborted) return;
+    timer = setTimeout(run, delay);
+    timer.unref();
+  };
+  schedule(firstRunMs);
+
+  return {
+    async stop() {
+      abort.abort();
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
