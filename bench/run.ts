@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick | --smoke] [--profile] [--no-browser]`: the collector and a no-op baseline as child
+// `npm run bench [-- --quick | --smoke] [--profile] [--no-browser] [--pg]`: the collector and a no-op baseline as child
 // processes, load from this process (autocannon), reads on a seeded data set, rescore, script cost. Last stdout line: JSON.
+// `--pg` measures PostgreSQL ingest instead, with one and two collectors (bench/pg.ts; PISTE_TEST_PG_URL or local).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { datasetFile } from './dataset';
 import { beaconBodies, postLoad, type LoadResult } from './load';
 import { procStatusKb, runNode, sampleRss, startServerChild, type ServerChild } from './processes';
+import { runPgBench } from './pg';
 import { byArea, readLargestProfile, topFunctions } from './profile';
 import { getJson, NotAvailable, sampleLatency } from './reads';
 import { CHROMIUM, measureScriptCost } from './script-cost';
@@ -252,7 +254,18 @@ async function main() {
   if (!verified) process.exitCode = 1;
 }
 
-main().catch((err) => {
+async function mainPg() {
+  const started = performance.now();
+  log(`piste bench, PostgreSQL (${mode}) — ${os.cpus().length} CPUs shared by the load generator, two collectors and PostgreSQL`);
+  const pg = await runPgBench(ROOT, { rounds: size.rounds, phaseSeconds: size.phaseSeconds, connections: size.connections }, log);
+  fs.rmSync(work, { recursive: true, force: true });
+  log(`events acknowledged with 202: ${pg.pg_events_acked} · stored: ${pg.pg_events_stored} · ${pg.pg_verified ? 'equal' : 'MISMATCH'}`);
+  const result = { mode, ...pg, machine: { nproc: os.cpus().length, node: process.version }, seconds: Math.round((performance.now() - started) / 100) / 10 };
+  log(JSON.stringify(result));
+  if (!pg.pg_verified) process.exitCode = 1;
+}
+
+(argv.includes('--pg') ? mainPg() : main()).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

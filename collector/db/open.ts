@@ -1,17 +1,15 @@
 // Opens the database a DATABASE_URL names and applies pending migrations.
 import { parseDatabaseUrl } from './url';
 import type { Database } from './repository';
+import { openPg } from './pg';
 import { openSqlite } from './sqlite';
 
 /**
- * SQLite (`file:…`, `:memory:`) today; `postgres://…` is recognised and waits for `pg.ts` (issue 8).
+ * SQLite (`file:…`, `:memory:`) for one machine; PostgreSQL (`postgres://…`, `postgresql://…`) for many collectors.
  * @example const db = await openDatabase(':memory:')
  */
 export async function openDatabase(url: string): Promise<Database> {
   const location = parseDatabaseUrl(url);
-  if (location.dialect === 'pg') {
-    // Seam for issue 8: `import { openPg } from './pg'` returning a Repository over schema.pg.ts.
-    throw new Error('PostgreSQL is not supported yet: use a file: DATABASE_URL');
-  }
+  if (location.dialect === 'pg') return openPg(location.url);
   return openSqlite(location.filename);
 }

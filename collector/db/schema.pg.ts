@@ -1,13 +1,13 @@
-// The PostgreSQL schema (drizzle): the same tables and columns as schema.sqlite.ts. Times are bigint ms since epoch.
-import { pgTable, text, integer, bigint, doublePrecision, boolean, jsonb, primaryKey, index, uniqueIndex } from 'drizzle-orm/pg-core';
+// The PostgreSQL schema (drizzle): the same tables and columns as schema.sqlite.ts. Times are bigint ms since epoch; json (not jsonb) keeps key order as sent.
+import { pgTable, text, integer, bigint, doublePrecision, boolean, json, primaryKey, index, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
 export const sites = pgTable('sites', {
   key: text('key').primaryKey(),
   name: text('name').notNull(),
-  origins: jsonb('origins').$type<string[]>().notNull(),
-  rules: jsonb('rules'), // null → default rules
+  origins: json('origins').$type<string[]>().notNull(),
+  rules: json('rules'), // null → default rules
   createdAt: ms('created_at').notNull(),
 });
 
@@ -22,7 +22,7 @@ export const visitors = pgTable(
     lastSessionId: text('last_session_id').notNull(),
     sessions: integer('sessions').notNull().default(1),
     scoreKey: doublePrecision('score_key').notNull().default(0),
-    scoreState: jsonb('score_state'),
+    scoreState: json('score_state'),
   },
   (t) => [primaryKey({ columns: [t.site, t.vid] }), index('visitors_lead_idx').on(t.leadId)],
 );
@@ -36,12 +36,12 @@ export const leads = pgTable(
     name: text('name'),
     company: text('company'),
     title: text('title'),
-    traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
+    traits: json('traits').$type<Record<string, unknown>>().notNull().default({}),
     stage: text('stage').notNull().default('lead'),
     stageAt: ms('stage_at').notNull(),
     rejectedAt: ms('rejected_at'),
     scoreKey: doublePrecision('score_key').notNull().default(0),
-    scoreState: jsonb('score_state'),
+    scoreState: json('score_state'),
     fitPoints: integer('fit_points').notNull().default(0),
     grade: text('grade'),
     probability: doublePrecision('probability'),
@@ -76,10 +76,10 @@ export const events = pgTable(
     title: text('title'),
     cat: text('cat'),
     name: text('name'),
-    props: jsonb('props'),
+    props: json('props'),
     email: text('email'),
-    traits: jsonb('traits'),
-    form: jsonb('form'),
+    traits: json('traits'),
+    form: json('form'),
     ip: text('ip'),
     ua: text('ua'),
   },
@@ -136,7 +136,7 @@ export const webhooks = pgTable('webhooks', {
   id: text('id').primaryKey(),
   site: text('site').references(() => sites.key, { onDelete: 'cascade' }),
   url: text('url').notNull(),
-  events: jsonb('events').$type<string[]>(),
+  events: json('events').$type<string[]>(),
   secret: text('secret').notNull(),
   createdAt: ms('created_at').notNull(),
 });
@@ -148,7 +148,7 @@ export const webhookDeliveries = pgTable(
     webhookId: text('webhook_id').notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
     leadId: text('lead_id'),
     type: text('type').notNull(),
-    payload: jsonb('payload').notNull(),
+    payload: json('payload').notNull(),
     status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: ms('next_attempt_at').notNull(),
@@ -168,8 +168,8 @@ export const models = pgTable(
     site: text('site').notNull().references(() => sites.key, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
     createdAt: ms('created_at').notNull(),
-    params: jsonb('params').notNull(),
-    metrics: jsonb('metrics'),
+    params: json('params').notNull(),
+    metrics: json('metrics'),
     active: boolean('active').notNull().default(false),
   },
   (t) => [uniqueIndex('models_site_version_uq').on(t.site, t.version)],

@@ -1,12 +1,13 @@
-// The SQLite repository: migrations, pragmas, group commit isolation, uniqueness.
+// The repository on every dialect (group commit isolation, uniqueness), and SQLite's own file, pragmas and busy answer.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { newId } from '../ids';
 import { openDatabase } from './open';
 import { ConflictError, type StoredEvent } from './repository';
 import type { SqliteRepository } from './sqlite';
+import { testDatabases } from './test-databases';
 
 const storedEvent = (id: string): StoredEvent => ({
   site: 'acme', id, vid: 'visitor-0001', leadId: null, sessionId: 's1', type: 'pageview', ts: 1, receivedAt: 1, url: null, ref: null,
@@ -30,9 +31,17 @@ describe('SQLite repository', () => {
     await db.close();
     fs.rmSync(dir, { recursive: true });
   });
+});
+
+describe.each(testDatabases())('repository ($name)', ({ open }) => {
+  const fresh = async () => {
+    const db = await open();
+    onTestFinished(() => db.close());
+    return db;
+  };
 
   it('commits a group with each item isolated: a failing item rolls back only its own writes', async () => {
-    const db = await openDatabase(':memory:');
+    const db = await fresh();
     await db.createSite({ key: 'acme', name: 'Acme', origins: [] }, 1);
     const results = await db.writeGroup(['a', 'b', 'c'], async (tx, id) => {
       await tx.insertEvent(storedEvent(`event-${id}`));
@@ -44,7 +53,7 @@ describe('SQLite repository', () => {
   });
 
   it('refuses a second site with the same key and a second user with the same email', async () => {
-    const db = await openDatabase(':memory:');
+    const db = await fresh();
     await db.createSite({ key: 'acme', name: 'Acme', origins: ['https://a.io'] }, 1);
     await expect(db.createSite({ key: 'acme', name: 'Other', origins: [] }, 2)).rejects.toBeInstanceOf(ConflictError);
     const user = { id: newId(), email: 'ada@acme.io', passwordHash: 'h', createdAt: 1 };
@@ -54,7 +63,7 @@ describe('SQLite repository', () => {
   });
 
   it('finds API tokens by hash and updates site origins and rules', async () => {
-    const db = await openDatabase(':memory:');
+    const db = await fresh();
     await db.createApiToken({ id: 't1', name: 'ci', tokenHash: 'abc', createdAt: 1, lastUsedAt: null });
     expect(await db.findApiTokenByHash('abc')).toMatchObject({ id: 't1', name: 'ci' });
     expect(await db.findApiTokenByHash('nope')).toBeUndefined();

@@ -29,10 +29,10 @@ CREATE TABLE "events" (
 	"title" text,
 	"cat" text,
 	"name" text,
-	"props" jsonb,
+	"props" json,
 	"email" text,
-	"traits" jsonb,
-	"form" jsonb,
+	"traits" json,
+	"form" json,
 	"ip" text,
 	"ua" text,
 	CONSTRAINT "events_site_id_pk" PRIMARY KEY("site","id")
@@ -45,12 +45,12 @@ CREATE TABLE "leads" (
 	"name" text,
 	"company" text,
 	"title" text,
-	"traits" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"traits" json DEFAULT '{}'::json NOT NULL,
 	"stage" text DEFAULT 'lead' NOT NULL,
 	"stage_at" bigint NOT NULL,
 	"rejected_at" bigint,
 	"score_key" double precision DEFAULT 0 NOT NULL,
-	"score_state" jsonb,
+	"score_state" json,
 	"fit_points" integer DEFAULT 0 NOT NULL,
 	"grade" text,
 	"probability" double precision,
@@ -66,8 +66,8 @@ CREATE TABLE "models" (
 	"site" text NOT NULL,
 	"version" integer NOT NULL,
 	"created_at" bigint NOT NULL,
-	"params" jsonb NOT NULL,
-	"metrics" jsonb,
+	"params" json NOT NULL,
+	"metrics" json,
 	"active" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
@@ -79,8 +79,8 @@ CREATE TABLE "settings" (
 CREATE TABLE "sites" (
 	"key" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
-	"origins" jsonb NOT NULL,
-	"rules" jsonb,
+	"origins" json NOT NULL,
+	"rules" json,
 	"created_at" bigint NOT NULL
 );
 --> statement-breakpoint
@@ -111,7 +111,7 @@ CREATE TABLE "visitors" (
 	"last_session_id" text NOT NULL,
 	"sessions" integer DEFAULT 1 NOT NULL,
 	"score_key" double precision DEFAULT 0 NOT NULL,
-	"score_state" jsonb,
+	"score_state" json,
 	CONSTRAINT "visitors_site_vid_pk" PRIMARY KEY("site","vid")
 );
 --> statement-breakpoint
@@ -120,7 +120,7 @@ CREATE TABLE "webhook_deliveries" (
 	"webhook_id" text NOT NULL,
 	"lead_id" text,
 	"type" text NOT NULL,
-	"payload" jsonb NOT NULL,
+	"payload" json NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" bigint NOT NULL,
@@ -135,19 +135,19 @@ CREATE TABLE "webhooks" (
 	"id" text PRIMARY KEY NOT NULL,
 	"site" text,
 	"url" text NOT NULL,
-	"events" jsonb,
+	"events" json,
 	"secret" text NOT NULL,
 	"created_at" bigint NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "auth_sessions" ADD CONSTRAINT "auth_sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "leads" ADD CONSTRAINT "leads_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "public"."sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "models" ADD CONSTRAINT "models_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "public"."sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "stage_changes" ADD CONSTRAINT "stage_changes_lead_id_leads_id_fk" FOREIGN KEY ("lead_id") REFERENCES "public"."leads"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "visitors" ADD CONSTRAINT "visitors_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "public"."sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "visitors" ADD CONSTRAINT "visitors_lead_id_leads_id_fk" FOREIGN KEY ("lead_id") REFERENCES "public"."leads"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "public"."sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "auth_sessions" ADD CONSTRAINT "auth_sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "leads" ADD CONSTRAINT "leads_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "models" ADD CONSTRAINT "models_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "stage_changes" ADD CONSTRAINT "stage_changes_lead_id_leads_id_fk" FOREIGN KEY ("lead_id") REFERENCES "leads"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "visitors" ADD CONSTRAINT "visitors_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "visitors" ADD CONSTRAINT "visitors_lead_id_leads_id_fk" FOREIGN KEY ("lead_id") REFERENCES "leads"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_site_sites_key_fk" FOREIGN KEY ("site") REFERENCES "sites"("key") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "auth_sessions_expires_idx" ON "auth_sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "events_site_lead_ts_idx" ON "events" USING btree ("site","lead_id","ts");--> statement-breakpoint
 CREATE INDEX "events_site_vid_ts_idx" ON "events" USING btree ("site","vid","ts");--> statement-breakpoint

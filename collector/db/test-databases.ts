@@ -1,0 +1,58 @@
+// The dialects a test suite runs on: SQLite always, PostgreSQL too when PISTE_TEST_PG_URL is set (each open() in a fresh schema).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase } from './open';
+import type { Database } from './repository';
+
+export type TestDatabase = { name: 'sqlite' | 'pg'; open: () => Promise<Database> };
+
+/** The PostgreSQL server tests may use, or undefined when PISTE_TEST_PG_URL is not set. */
+export const TEST_PG_URL = process.env.PISTE_TEST_PG_URL || undefined;
+
+/**
+ * One entry per dialect to run, for `describe.each(testDatabases())('… ($name)', ({ open }) => …)`.
+ * Closing a PostgreSQL database drops its schema.
+ */
+export function testDatabases(): TestDatabase[] {
+  const sqlite: TestDatabase = { name: 'sqlite', open: () => openDatabase(':memory:') };
+  if (!TEST_PG_URL) return [sqlite];
+  const base = TEST_PG_URL;
+  return [sqlite, { name: 'pg', open: () => openFreshPg(base) }];
+}
+
+/** A migrated repository in a new schema of `baseUrl`'s database; its close() drops the schema. */
+export async function openFreshPg(baseUrl: string): Promise<Database> {
+  const schema = await createPgSchema(baseUrl);
+  const db = await openDatabase(schema.url).catch(async (error) => {
+    await schema.drop();
+    throw error;
+  });
+  const close = db.close.bind(db);
+  db.close = async () => {
+    await close();
+    await schema.drop();
+  };
+  return db;
+}
+
+/**
+ * Creates `piste_test_<random>` and answers a URL whose connections use it (search_path in the startup options),
+ * so separate processes (collectors under test, the bench) share it.
+ */
+export async function createPgSchema(baseUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `piste_test_${randomBytes(6).toString('hex')}`;
+  await admin(baseUrl, `CREATE SCHEMA ${name}`);
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return { name, url: url.toString(), drop: () => admin(baseUrl, `DROP SCHEMA IF EXISTS ${name} CASCADE`) };
+}
+
+async function admin(url: string, sql: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
