@@ -1,37 +1,25 @@
 // The `piste` command line: serve, migrate, site add, user add, token create. Exit codes: 0 ok, 1 error, 2 usage.
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
 import { hashPassword } from './auth/password';
 import { hashToken, newSecretToken } from './auth/tokens';
+import { createSite } from './api/admin';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/open';
 import { ConflictError, type Database } from './db/repository';
+import { ApiError } from './errors';
 import { identifyingEmail } from './ingest/email';
 import { newId } from './ids';
 import { purge } from './purge';
 import { rescoreSite } from './leads/rescore';
+import { trainSite, type TrainSiteResult } from './predict/site';
 import { startServer } from './server';
 
 /** An error the CLI prints as is (no stack) before exiting 1. */
 class CliError extends Error {}
-
-/** Parses an http(s) origin (`https://shop.example.com[:port]`), refusing paths, queries and other schemes. */
-export function parseOrigin(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CliError(`not a URL: "${value}" (expected an origin like https://www.example.com)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`"${value}" is not an http(s) origin`);
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    throw new CliError(`"${value}" is not an origin: drop the path, query and credentials (expected ${url.origin})`);
-  }
-  return url.origin;
-}
 
 async function withDatabase<T>(env: NodeJS.ProcessEnv, fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
@@ -83,18 +71,17 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
   site
     .command('add')
     .description('add a site and the origins allowed to send its beacons')
-    .argument('<key>', 'site key used in data-site (letters, digits, - and _)')
+    .argument('<key>', 'site key used in data-site (lower-case letters, digits, - and _)')
     .requiredOption('--origin <url...>', 'allowed origin, e.g. https://www.example.com (repeatable)')
     .option('--name <name>', 'display name (default: the key)')
-    .action((key: string, opts: { origin: string[]; name?: string }) => {
-      if (!/^[A-Za-z0-9_-]{1,100}$/.test(key)) throw new CliError(`invalid site key "${key}": use letters, digits, - and _`);
-      const origins = [...new Set(opts.origin.map(parseOrigin))];
-      return withDatabase(env, async (db) => {
-        await db.createSite({ key, name: opts.name ?? key, origins }, systemClock.now());
-        out(`site "${key}" added (origins: ${origins.join(', ')})`);
-        out(`<script defer src="http://localhost:${loadConfig(env).port}/piste.js" data-site="${key}"></script>`);
-      });
-    });
+    .action((key: string, opts: { origin: string[]; name?: string }) =>
+      withDatabase(env, async (db, config) => {
+        // The API's createSite: the CLI, POST /api/sites and the dashboard accept the same keys and origins.
+        const created = await createSite({ db, config, clock: systemClock }, { key, name: opts.name, origins: opts.origin });
+        out(`site "${created.key}" added (origins: ${created.origins.join(', ')})`);
+        out(`<script defer src="http://localhost:${config.port}/piste.js" data-site="${created.key}"></script>`);
+      }),
+    );
 
   const user = program.command('user').description('manage dashboard users');
   user
@@ -161,7 +148,61 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
       }),
     );
 
+  program
+    .command('train')
+    .description('train the predictive model (probability of reaching sql) on stored history; stores it as the active version')
+    .option('--site <key>', 'only this site (default: every site)')
+    .option('--window-days <n>', 'label: reached sql within this many days of becoming a lead', positiveInt, 30)
+    .option('--observe-days <n>', 'features are read this many days after a lead became one', nonNegativeInt, 7)
+    .option('--min-positives <n>', 'refuse to train with fewer leads that reached sql', nonNegativeInt, 20)
+    .option('--seed <n>', 'seed for a reproducible run', nonNegativeInt, 1)
+    .action((opts: { site?: string; windowDays: number; observeDays: number; minPositives: number; seed: number }) =>
+      withDatabase(env, async (db) => {
+        const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
+        if (keys.length === 0) throw new CliError('no site yet: add one with `piste site add`');
+        const failures: string[] = [];
+        for (const key of keys) {
+          const r = await trainSite(db, key, { now: systemClock.now(), windowDays: opts.windowDays, observeDays: opts.observeDays, minPositives: opts.minPositives, seed: opts.seed });
+          if (!r.ok) {
+            failures.push(r.message);
+            continue;
+          }
+          for (const line of trainReport(key, r)) out(line);
+        }
+        if (failures.length > 0) throw new CliError(failures.join('\npiste: '));
+      }),
+    );
+
   return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InvalidArgumentError('expected a whole number from 1 to 3650');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
+}
+
+/** The held-out metrics next to the rules' AUC on the same leads, as a small table. */
+function trainReport(site: string, r: Extract<TrainSiteResult, { ok: true }>): string[] {
+  const m = r.metrics;
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+  return [
+    `site "${site}": model v${r.version} trained on ${m.nTrain} leads, tested on the ${m.nTest} most recent (label: reached sql within ${m.windowDays} days; ${m.positives} of ${m.rows} did)`,
+    '                     model   rules',
+    `  AUC                ${f(m.auc)}   ${f(m.ruleAuc)}`,
+    `  precision top 10%  ${f(m.precisionAt10)}           (share of all leads that reached sql: ${f(m.positives / m.rows)})`,
+    `  Brier score        ${f(m.brier)}`,
+    m.auc > m.ruleAuc
+      ? '  the model ranks the test leads better than the rule score'
+      : '  the model does not rank the test leads better than the rule score: keep relying on the rules',
+    `  probability updated for ${r.updated} leads`,
+  ];
 }
 
 /** Runs the CLI; resolves with the exit code (serve keeps running and resolves 0 once listening). */
@@ -172,7 +213,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof ConfigError || err instanceof CliError || err instanceof ConflictError) {
+    if (err instanceof ConfigError || err instanceof CliError || err instanceof ConflictError || err instanceof ApiError) {
       console.error(`piste: ${err.message}`);
       return 1;
     }
