@@ -43,7 +43,10 @@ describe('piste CLI', () => {
     expect(again.stderr).toContain('already exists');
     const bad = piste(['site', 'add', 'other', '--origin', 'https://www.acme.io/path'], env);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('is not an origin');
+    expect(bad.stderr).toContain('expected an http(s) origin'); // the API's message: one rule for CLI, API and dashboard
+    const mixedCase = piste(['site', 'add', 'Demo2', '--origin', 'http://localhost:8080'], env);
+    expect(mixedCase.code).toBe(1);
+    expect(mixedCase.stderr).toContain('lower-case letters');
   });
 
   it('exits 1 naming the variable on a bad configuration', () => {

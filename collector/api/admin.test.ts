@@ -1,14 +1,14 @@
 // /api/sites, rules, webhooks (SSRF refusals, delivery log) and the funnel.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { testDatabases } from '../db/test-databases';
 import { fixedClock } from '../clock';
 import { loadConfig } from '../config';
-import { openDatabase } from '../db/open';
 import { createWebhook } from './admin';
 import { EASY_MQL, NOW, setupApi } from './testing';
 
-describe('sites', () => {
+describe.each(testDatabases())('sites ($name)', ({ open }) => {
   it('creates, lists and updates sites with validated keys and origins', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const created = await t.json('/sites', { method: 'POST', body: JSON.stringify({ key: 'beta', origins: ['https://beta.test/', 'http://localhost:3000'] }) });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ key: 'beta', name: 'beta', origins: ['https://beta.test', 'http://localhost:3000'] });
@@ -33,7 +33,7 @@ describe('sites', () => {
   });
 
   it('answers the effective rules and validates a PUT with the zod path', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const rules = (await t.json('/sites/acme/rules')).body.rules;
     expect(rules.mql).toEqual({ score: 50, minGrade: 'C' });
     expect(rules.halfLifeDays).toBe(90);
@@ -48,11 +48,11 @@ describe('sites', () => {
   });
 });
 
-describe('webhooks', () => {
+describe.each(testDatabases())('webhooks ($name)', ({ open }) => {
   it.each(['http://127.0.0.1/x', 'http://localhost:8787/x', 'http://10.0.0.5/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://2130706433/', 'file:///etc/passwd'])(
     'refuses %s with invalid_webhook_url',
     async (url) => {
-      const t = await setupApi();
+      const t = await setupApi({}, open);
       const res = await t.json('/webhooks', { method: 'POST', body: JSON.stringify({ url }) });
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'invalid_webhook_url', path: 'url' });
@@ -61,7 +61,8 @@ describe('webhooks', () => {
   );
 
   it('refuses a host name that resolves to a private address (checked after DNS)', async () => {
-    const db = await openDatabase(':memory:');
+    const db = await open();
+    onTestFinished(() => db.close());
     const ctx = { db, config: loadConfig({ DATABASE_URL: ':memory:' }), clock: fixedClock(NOW), lookup: async () => [{ address: '192.168.1.10', family: 4 as const }] };
     await expect(createWebhook(ctx, { url: 'https://hooks.example.com/x' })).rejects.toMatchObject({ status: 400, code: 'invalid_webhook_url' });
     const publicCtx = { ...ctx, lookup: async () => [{ address: '93.184.216.34', family: 4 as const }] };
@@ -69,7 +70,7 @@ describe('webhooks', () => {
   });
 
   it('creates (secret once), lists without secrets, logs deliveries, and deletes', async () => {
-    const t = await setupApi({ PISTE_WEBHOOK_ALLOW_PRIVATE: '1' });
+    const t = await setupApi({ PISTE_WEBHOOK_ALLOW_PRIVATE: '1' }, open);
     await t.db.updateSiteRules('acme', EASY_MQL);
     const created = await t.json('/webhooks', { method: 'POST', body: JSON.stringify({ url: 'http://127.0.0.1:9/hook', site: 'acme' }) });
     expect(created.status).toBe(201);
@@ -94,9 +95,9 @@ describe('webhooks', () => {
   });
 });
 
-describe('GET /api/funnel', () => {
+describe.each(testDatabases())('GET /api/funnel ($name)', ({ open }) => {
   it('counts people who reached each stage in the period, with step conversion rates', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     await t.db.updateSiteRules('acme', EASY_MQL);
     // Two anonymous browsers, three leads that all become MQL; one accepted, then qualified.
     for (const vid of ['anon-visitor-01', 'anon-visitor-02']) {
@@ -123,7 +124,7 @@ describe('GET /api/funnel', () => {
   });
 
   it('validates the query', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     expect((await t.json('/funnel')).body.error.path).toBe('site');
     expect((await t.json('/funnel?site=acme&from=yesterday')).body.error.path).toBe('from');
     expect((await t.json('/funnel?site=acme&from=2026-02-01&to=2026-01-01')).body.error.path).toBe('from');

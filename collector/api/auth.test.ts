@@ -1,11 +1,10 @@
 // API authentication: bearer tokens (configured or stored hashed), the dashboard session with CSRF, 401 everywhere else.
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { sqlRows, testDatabases } from '../db/test-databases';
 import { csrfTokenFor } from '../auth/csrf';
 import { fixedClock } from '../clock';
 import { loadConfig } from '../config';
-import { openDatabase } from '../db/open';
-import type { SqliteRepository } from '../db/sqlite';
 import { errorBody } from '../errors';
 import { ApiError } from '../errors';
 import { NOW, setupApi, TOKEN } from './testing';
@@ -38,9 +37,9 @@ const ROUTES: Array<[string, string]> = [
   ['PATCH', '/leads'],
 ];
 
-describe('API authentication', () => {
+describe.each(testDatabases())('API authentication ($name)', ({ open }) => {
   it.each(ROUTES)('%s /api%s answers 401 with WWW-Authenticate without credentials', async (method, path) => {
-    const { api } = await setupApi();
+    const { api } = await setupApi({}, open);
     const res = await api(path, { method, token: null, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -48,7 +47,7 @@ describe('API authentication', () => {
   });
 
   it('refuses a wrong token, a malformed header and another scheme', async () => {
-    const { api } = await setupApi();
+    const { api } = await setupApi({}, open);
     for (const authorization of ['Bearer nope-nope-nope-nope', 'Bearer', `Basic ${btoa('a:b')}`, `Bearer ${TOKEN} extra`]) {
       const res = await api('/sites', { headers: { authorization } });
       expect(res.status, authorization).toBe(401);
@@ -56,20 +55,20 @@ describe('API authentication', () => {
   });
 
   it('accepts PISTE_API_TOKEN', async () => {
-    const { api } = await setupApi();
+    const { api } = await setupApi({}, open);
     const res = await api('/sites');
     expect(res.status).toBe(200);
     expect((await res.json()).sites.map((s: { key: string }) => s.key)).toEqual(['acme']);
   });
 
   it('creates stored tokens that work, are hashed at rest, show last use at most once a minute, and stop working once deleted', async () => {
-    const { json, api, db, clock } = await setupApi();
+    const { json, api, db, clock } = await setupApi({}, open);
     const created = await json('/tokens', { method: 'POST', body: JSON.stringify({ name: 'crm sync' }) });
     expect(created.status).toBe(201);
     const { id, token } = created.body;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const dump = JSON.stringify((db as SqliteRepository).raw.prepare('SELECT * FROM api_tokens').all());
+    const dump = JSON.stringify(await sqlRows(db, 'SELECT * FROM api_tokens'));
     expect(dump).not.toContain(token);
 
     expect((await api('/leads', { token })).status).toBe(200);
@@ -90,17 +89,18 @@ describe('API authentication', () => {
   });
 
   it('validates token names', async () => {
-    const { json } = await setupApi();
+    const { json } = await setupApi({}, open);
     const res = await json('/tokens', { method: 'POST', body: JSON.stringify({ name: '  ' }) });
     expect(res.status).toBe(400);
     expect(res.body.error.path).toBe('name');
   });
 });
 
-describe('API with a dashboard session', () => {
+describe.each(testDatabases())('API with a dashboard session ($name)', ({ open }) => {
   const SESSION = { userId: 'u1', email: 'sales@acme.test', csrfSecret: 'csrf-secret-of-the-session' };
   async function sessionApp() {
-    const db = await openDatabase(':memory:');
+    const db = await open();
+    onTestFinished(() => db.close());
     const clock = fixedClock(NOW);
     await db.createSite({ key: 'acme', name: 'Acme', origins: [] }, NOW);
     const config = loadConfig({ DATABASE_URL: ':memory:', PISTE_API_TOKEN: TOKEN });

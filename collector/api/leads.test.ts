@@ -1,13 +1,13 @@
 // /api/leads*: list filters and sorts, keyset paging, detail, transitions, CSV, personal-data export and erasure.
 import { describe, expect, it } from 'vitest';
-import type { SqliteRepository } from '../db/sqlite';
+import { sqlRows, tableNames, testDatabases } from '../db/test-databases';
 import { EASY_MQL, setupApi } from './testing';
 
 type LeadRow = { id: string; email: string; score: number; stage: string; probability: number | null };
 
-describe('GET /api/leads', () => {
+describe.each(testDatabases())('GET /api/leads ($name)', ({ open }) => {
   it('filters by stage, grade, minScore and q, and sorts by score descending by default', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     await t.lead('ada@acme.com', { traits: { name: 'Ada Lovelace', company: 'Analytical' }, pages: ['/', '/pricing'] });
     await t.lead('bob@gmail.com', { traits: { name: 'Bob' } });
     const { body } = await t.json('/leads');
@@ -38,14 +38,14 @@ describe('GET /api/leads', () => {
     [`cursor=${Buffer.from('{"s":"-score","v":1}').toString('base64url')}`, 'cursor'],
     [`cursor=${Buffer.from('{"s":"-createdAt","v":1,"id":"x"}').toString('base64url')}`, 'cursor'],
   ])('answers 400 for %s with path %s', async (query, path) => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const res = await t.json(`/leads?${query}`);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'bad_request', path });
   });
 
   it('pages with a cursor without duplicates or gaps while new leads arrive', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     for (let i = 0; i < 7; i++) await t.lead(`p${i}@acme.com`, { pages: Array(i + 1).fill('/') });
     for (const sort of ['-score', 'score', '-createdAt', 'lastSeen', '-probability']) {
       const seen: string[] = [];
@@ -65,11 +65,10 @@ describe('GET /api/leads', () => {
   });
 
   it('sorts NULL probabilities last in both directions', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const ids = [await t.lead('a@acme.com'), await t.lead('b@acme.com'), await t.lead('c@acme.com')];
-    const raw = (t.db as SqliteRepository).raw;
-    raw.prepare('UPDATE leads SET probability = ? WHERE id = ?').run(0.2, ids[0]);
-    raw.prepare('UPDATE leads SET probability = ? WHERE id = ?').run(0.9, ids[2]);
+    await sqlRows(t.db, 'UPDATE leads SET probability = ? WHERE id = ?', [0.2, ids[0]]);
+    await sqlRows(t.db, 'UPDATE leads SET probability = ? WHERE id = ?', [0.9, ids[2]]);
     const order = async (sort: string) => {
       const a = (await t.json(`/leads?sort=${sort}&limit=1`)).body;
       const b = (await t.json(`/leads?sort=${sort}&limit=1&cursor=${a.nextCursor}`)).body;
@@ -82,9 +81,9 @@ describe('GET /api/leads', () => {
   });
 });
 
-describe('GET /api/leads/:id', () => {
+describe.each(testDatabases())('GET /api/leads/:id ($name)', ({ open }) => {
   it('answers the lead, its chronological timeline, stage history, breakdown and fit', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const id = await t.lead('ada@acme.com', { pages: ['/', '/pricing'], traits: { title: 'CEO' } });
     const { status, body } = await t.json(`/leads/${id}`);
     expect(status).toBe(200);
@@ -101,14 +100,14 @@ describe('GET /api/leads/:id', () => {
   });
 
   it('answers 404 for an unknown lead', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     expect((await t.json('/leads/nope')).body.error.code).toBe('not_found');
   });
 });
 
-describe('transitions', () => {
+describe.each(testDatabases())('transitions ($name)', ({ open }) => {
   it('accepts, qualifies and rejects with the actor recorded; other moves are 409 and change nothing', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     await t.db.updateSiteRules('acme', EASY_MQL);
     const id = await t.lead('ada@acme.com');
     expect((await t.json(`/leads/${id}`)).body.lead.stage).toBe('mql');
@@ -138,9 +137,9 @@ describe('transitions', () => {
   });
 });
 
-describe('GET /api/leads.csv', () => {
+describe.each(testDatabases())('GET /api/leads.csv ($name)', ({ open }) => {
   it('streams every matching lead with a header row and neutralizes formulas', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     await t.lead('eve@acme.com', { traits: { name: '=HYPERLINK("http://evil.test","x")', company: '@cmd, "Inc"' } });
     for (let i = 0; i < 3; i++) await t.lead(`n${i}@acme.com`);
     const res = await t.api('/leads.csv?sort=createdAt');
@@ -155,9 +154,9 @@ describe('GET /api/leads.csv', () => {
   });
 });
 
-describe('personal data', () => {
+describe.each(testDatabases())('personal data ($name)', ({ open }) => {
   it('exports everything about the lead as an attachment', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const id = await t.lead('ada@acme.com', { vid: 'visitor-ada-0001', traits: { company: 'Acme' } });
     const res = await t.api(`/leads/${id}/export`);
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="lead-${id}.json"`);
@@ -171,34 +170,33 @@ describe('personal data', () => {
   });
 
   it('erases the lead, its browsers, their events, stage changes and webhook deliveries, leaving nothing behind', async () => {
-    const t = await setupApi({ PISTE_WEBHOOK_ALLOW_PRIVATE: '1' });
+    const t = await setupApi({ PISTE_WEBHOOK_ALLOW_PRIVATE: '1' }, open);
     await t.db.updateSiteRules('acme', EASY_MQL);
     await t.json('/webhooks', { method: 'POST', body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) });
     const id = await t.lead('ada@acme.com', { vid: 'visitor-ada-0001' });
     await t.lead('ada@acme.com', { vid: 'visitor-ada-0002' }); // a second browser of the same person
     const other = await t.lead('bob@acme.com', { vid: 'visitor-bob-0001' });
-    const raw = (t.db as SqliteRepository).raw;
-    const mentions = () => {
+    const mentions = async () => {
       let n = 0;
-      for (const { name } of raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
-        for (const row of raw.prepare(`SELECT * FROM "${name}"`).all()) {
+      for (const name of await tableNames(t.db)) {
+        for (const row of await sqlRows(t.db, `SELECT * FROM "${name}"`)) {
           const text = JSON.stringify(row);
           if ([id, 'ada@acme.com', 'visitor-ada-0001', 'visitor-ada-0002'].some((s) => text.includes(s))) n++;
         }
       }
       return n;
     };
-    expect(mentions()).toBeGreaterThan(5);
+    expect(await mentions()).toBeGreaterThan(5);
     expect((await t.api(`/leads/${id}`, { method: 'DELETE' })).status).toBe(204);
-    expect(mentions()).toBe(0);
+    expect(await mentions()).toBe(0);
     expect((await t.json(`/leads/${other}`)).status).toBe(200);
     expect((await t.api(`/leads/${id}`, { method: 'DELETE' })).status).toBe(404);
   });
 });
 
-describe('POST /api/leads/:id/links', () => {
+describe.each(testDatabases())('POST /api/leads/:id/links ($name)', ({ open }) => {
   it('mints absolute open and click links on the request origin', async () => {
-    const t = await setupApi();
+    const t = await setupApi({}, open);
     const id = await t.lead('ada@acme.com');
     const res = await t.json(`/leads/${id}/links`, { method: 'POST', body: JSON.stringify({ url: 'https://www.acme.test/pricing', campaign: 'june' }) });
     expect(res.status).toBe(200);

@@ -93,8 +93,8 @@ export const stageChangeJson = (c: StageChange): StageChangeJson => ({ from: c.f
 /** What fit rules look at: every trait the lead told, with email, title and company from their own columns. */
 export const fitTraitsOf = (lead: Lead) => ({ ...lead.traits, email: lead.email, title: lead.title, company: lead.company });
 
-/** Rules of every site, looked up once per call (sites are few). */
-async function rulesBySite(ctx: ApiContext): Promise<(site: string) => Rules> {
+/** Rules of every site, looked up once per call (sites are few); the dashboard's histogram uses it too. */
+export async function rulesBySite(ctx: ApiContext): Promise<(site: string) => Rules> {
   const rules = new Map((await ctx.db.listSites()).map((s) => [s.key, siteRules(s)]));
   return (site) => rules.get(site) ?? DEFAULT_RULES;
 }

@@ -1,4 +1,5 @@
-// Test helpers for the API suites: a fresh collector on :memory: with an API token, and beacons that create real leads.
+// Test helpers for the API suites: a fresh collector on a fresh database with an API token, and beacons that create real leads.
+import type { Database } from '../db/repository';
 import { newId } from '../ids';
 import { batch, event, NOW, setup } from '../ingest/testing';
 
@@ -8,8 +9,9 @@ export const TOKEN = 'test-api-token-0123456789';
 /** Rules that make every identified lead an MQL at once (score ≥ 1, any grade), so transitions can be tested. */
 export const EASY_MQL = { mql: { score: 1, minGrade: 'F' } };
 
-export async function setupApi(env: Record<string, string> = {}) {
-  const base = await setup({ PISTE_API_TOKEN: TOKEN, ...env });
+/** `open` comes from `testDatabases()` (default: SQLite :memory:). */
+export async function setupApi(env: Record<string, string> = {}, open?: () => Promise<Database>) {
+  const base = await setup({ PISTE_API_TOKEN: TOKEN, ...env }, open);
   const api = (path: string, init: RequestInit & { token?: string | null } = {}) => {
     const headers = new Headers(init.headers);
     const token = init.token === undefined ? TOKEN : init.token;

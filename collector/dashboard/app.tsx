@@ -6,6 +6,8 @@ import { readSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Database } from '../db/repository';
+import type { ApiContext } from '../api/context';
+import type { LookupAll } from '../webhooks/ssrf';
 import { ApiError } from '../errors';
 import { authRoutes } from './auth-routes';
 import { renderPage } from './layout';
@@ -27,6 +29,8 @@ export type DashboardDeps = {
   sessions?: SessionStore;
   /** The collector's public URL for the snippet; default: the origin the request came to. */
   publicUrl?: string;
+  /** DNS resolution for the webhook SSRF check (tests pass a fake one). */
+  lookup?: LookupAll;
 };
 
 /** The paths the dashboard answers (besides /static): its headers, guard and HTML errors apply to these only. */
@@ -111,7 +115,9 @@ function csrfGuard(config: Config): MiddlewareHandler<DashboardEnv> {
 export function dashboard(deps: DashboardDeps): (app: Hono) => void {
   const clock = deps.clock ?? systemClock;
   const sessions = deps.sessions ?? createSessionStore({ db: deps.db, clock });
-  const full = { ...deps, clock, sessions };
+  // The API's service context: the dashboard validates and writes through the same functions as /api.
+  const api: ApiContext = { db: deps.db, config: deps.config, clock, lookup: deps.lookup };
+  const full = { ...deps, clock, sessions, api };
   return (app) => {
     app.route('/', staticAssets());
     const guarded = app as unknown as Hono<DashboardEnv>;
@@ -130,7 +136,7 @@ export function dashboard(deps: DashboardDeps): (app: Hono) => void {
   };
 }
 
-export type FullDashboardDeps = Required<Pick<DashboardDeps, 'db' | 'config' | 'clock' | 'sessions'>> & Pick<DashboardDeps, 'publicUrl'>;
+export type FullDashboardDeps = Required<Pick<DashboardDeps, 'db' | 'config' | 'clock' | 'sessions'>> & Pick<DashboardDeps, 'publicUrl'> & { api: ApiContext };
 
 /** Turns an ApiError thrown by a service into the dashboard's HTML error page. */
 export function htmlErrorFor(c: Context, err: unknown): Response {

@@ -15,8 +15,13 @@ export function formatProbability(p: number | null | undefined): string {
 
 /** A conversion rate `part/whole` as `12.5%`, or `—` when the whole is zero. */
 export function formatRate(part: number, whole: number): string {
-  if (!(whole > 0)) return '—';
-  const rate = (part / whole) * 100;
+  return whole > 0 ? formatShare(part / whole) : '—';
+}
+
+/** A ratio (0.125) as `12.5%`, or `—` when there is none (the API's `rate: null`). */
+export function formatShare(ratio: number | null): string {
+  if (ratio === null || !Number.isFinite(ratio)) return '—';
+  const rate = ratio * 100;
   return `${rate >= 10 || rate === 0 ? rate.toFixed(0) : rate.toFixed(1)}%`;
 }
 

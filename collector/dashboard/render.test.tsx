@@ -49,8 +49,10 @@ function pagesWith(s: string): Record<string, string> {
     ),
     lead: renderPage(<LeadPage {...ctx} detail={detailWith(s)} flash={{ kind: 'ok', message: s }} rejectError={s} />),
     funnel: renderPage(
-      <FunnelPage {...ctx} counts={{ visitors: 1200, leads: 180, mql: 40, sal: 22, sql: 9 }}
-        histogram={[{ min: 0, max: 10, count: 50 }, { min: 10, max: 20, count: 20 }]} sites={[s]} filters={{ site: s, from: s, to: s }} />,
+      <FunnelPage {...ctx} funnel={{ site: s, from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z', funnel: [
+        { stage: 'visitor', count: 1200, rate: null }, { stage: 'lead', count: 180, rate: 0.15 }, { stage: 'mql', count: 40, rate: 40 / 180 },
+        { stage: 'sal', count: 22, rate: 22 / 40 }, { stage: 'sql', count: 9, rate: 9 / 22 }] }}
+        histogram={[{ min: 0, max: 10, count: 50 }, { min: 10, max: 20, count: 20 }]} sites={[s]} filters={{ site: s, from: s, to: s }} flash={{ kind: 'error', message: s }} />,
     ),
     sites: renderPage(<SitesPage {...ctx} sites={[siteWith(s)]} collectorUrl={s} errors={[{ path: s, message: s }]} draft={{ key: s, name: s, origins: s }} />),
     rules: renderPage(<RulesPage {...ctx} sites={[s]} site={s} rulesJson={s} errors={[{ path: s, message: s }]} />),

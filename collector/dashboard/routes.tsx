@@ -1,10 +1,9 @@
 // The lead pages (list, detail, sales actions, erasure) and the funnel, on top of the API's service layer.
 import type { Context, Hono } from 'hono';
-import { getLeadDetail, listLeads, moveLead, eraseLead, parseLeadsQuery } from '../api/leads';
-import type { ApiContext } from '../api/context';
+import { eraseLead, getFunnel, getLeadDetail, listLeads, moveLead, parseFunnelQuery, parseLeadsQuery } from '../api/service';
 import { ApiError } from '../errors';
 import { errorPage, flashFrom, htmlErrorFor, pageContext, type DashboardEnv, type FullDashboardDeps } from './app';
-import { funnelCounts, scoreHistogram } from './histogram';
+import { scoreHistogram } from './histogram';
 import { renderPage } from './layout';
 import { FunnelPage } from './pages/funnel';
 import { LeadPage } from './pages/lead';
@@ -16,7 +15,7 @@ const ACTIONS = { accept: 'accepted', qualify: 'qualified', reject: 'rejected' }
 type Action = keyof typeof ACTIONS;
 
 export function leadRoutes(app: Hono<DashboardEnv>, deps: FullDashboardDeps): void {
-  const ctx: ApiContext = { db: deps.db, config: deps.config, clock: deps.clock };
+  const ctx = deps.api;
 
   app.get('/leads', async (c) => {
     const raw = c.req.query();
@@ -89,19 +88,23 @@ export function leadRoutes(app: Hono<DashboardEnv>, deps: FullDashboardDeps): vo
 
   app.get('/funnel', async (c) => {
     const sites = (await deps.db.listSites()).map((s) => s.key);
-    const site = c.req.query('site') || undefined;
-    const from = dateOrUndefined(c.req.query('from'));
-    const to = dateOrUndefined(c.req.query('to'));
-    if (site && !sites.includes(site)) return errorPage(c, 404, 'No site with this key.');
-    const counts = await funnelCounts(ctx, { site, from, to }, sites);
-    const histogram = await scoreHistogram(ctx, site);
-    return c.html(renderPage(<FunnelPage {...pageContext(c)} counts={counts} histogram={histogram} sites={sites} filters={{ site, from, to }} />));
+    if (sites.length === 0) return c.redirect(`${paths.sites}?done=no_site`, 302);
+    const raw = { site: c.req.query('site') || sites[0], from: c.req.query('from'), to: c.req.query('to') };
+    if (!sites.includes(raw.site)) return errorPage(c, 404, 'No site with this key.');
+    // The API's funnel, one definition for both; a hand-edited period is reported in place and the default shown.
+    let flash: Flash | undefined;
+    let query;
+    try {
+      query = parseFunnelQuery(raw, ctx.clock.now());
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      flash = { kind: 'error', message: `Period ignored: ${err.message}` };
+      query = parseFunnelQuery({ site: raw.site }, ctx.clock.now());
+    }
+    const [funnel, histogram] = await Promise.all([getFunnel(ctx, query), scoreHistogram(ctx, query.site)]);
+    const filters = flash ? { site: query.site } : raw;
+    return c.html(renderPage(<FunnelPage {...pageContext(c)} funnel={funnel} histogram={histogram} sites={sites} filters={filters} flash={flash} />));
   });
-
 }
 
 type LeadsPageLeads = Parameters<typeof LeadsPage>[0]['leads'];
-
-function dateOrUndefined(value: string | undefined): string | undefined {
-  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined;
-}

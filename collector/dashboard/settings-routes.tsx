@@ -1,16 +1,15 @@
 // Sites, scoring rules, webhooks, users and API tokens: the configuration pages and their form posts.
+// Writes go through the API's service layer, so a form accepts and refuses exactly what /api does.
 import type { Context, Hono } from 'hono';
-import { ZodError } from 'zod';
+import { createSite, createToken, createWebhook, deleteToken, deleteWebhook, listTokens, listWebhooks, putSiteRules } from '../api/service';
 import { hashPassword } from '../auth/password';
-import { hashToken, newSecretToken } from '../auth/tokens';
 import { requestOrigin } from '../auth/request-origin';
 import { ConflictError, type Site } from '../db/repository';
+import { ApiError } from '../errors';
 import { newId } from '../ids';
 import { siteRules } from '../leads/rules';
-import { DEFAULT_RULES, parseRules } from '../scoring';
-import { newWebhookSecret } from '../webhooks/sign';
-import { checkUrl } from '../webhooks/ssrf';
-import { errorPage, flashFrom, pageContext, type DashboardEnv, type FullDashboardDeps } from './app';
+import { DEFAULT_RULES } from '../scoring';
+import { errorPage, flashFrom, htmlErrorFor, pageContext, type DashboardEnv, type FullDashboardDeps } from './app';
 import { renderPage } from './layout';
 import { RulesPage } from './pages/rules';
 import { SitesPage } from './pages/sites';
@@ -19,46 +18,34 @@ import { WebhooksPage } from './pages/webhooks';
 import { paths } from './paths';
 import type { FieldError, SiteView } from './views';
 
-const SITE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const MIN_PASSWORD = 12;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+type PageStatus = 200 | 201 | 400 | 404 | 409;
 
 async function form(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
   return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-/** `https://www.example.com` from what a user typed; paths, queries and other schemes are refused. */
-function parseOrigin(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`"${value}" is not a URL (expected an origin like https://www.example.com).`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`"${value}" is not an http(s) origin.`);
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) throw new Error(`"${value}" is not an origin: use ${url.origin}.`);
-  return url.origin;
+/**
+ * A service's ApiError as the field error shown beside the form (its message already names the field in `path`,
+ * which the page shows apart). Anything else is not a user mistake and goes on to `app.onError`.
+ */
+function fieldErrorOf(err: unknown, fallbackPath = ''): { errors: FieldError[]; status: PageStatus } {
+  if (!(err instanceof ApiError)) throw err;
+  const path = err.path ?? fallbackPath;
+  const message = err.path && err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
+  const status = ([400, 404, 409] as const).find((s) => s === err.status) ?? 400;
+  return { errors: [{ path, message }], status };
 }
 
-function siteView(site: Site): SiteView {
-  let categories: SiteView['categories'];
-  try {
-    categories = siteRules(site).categories;
-  } catch {
-    categories = DEFAULT_RULES.categories;
-  }
-  return { key: site.key, name: site.name, origins: site.origins, categories };
-}
+/** Stored rules were validated on the way in (putSiteRules), so they parse. */
+const siteView = (site: Site): SiteView => ({ key: site.key, name: site.name, origins: site.origins, categories: siteRules(site).categories });
 
-/** zod issues as field errors next to the rules editor. */
-function zodErrors(err: ZodError): FieldError[] {
-  return err.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-}
-
-export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, publicUrl }: FullDashboardDeps): void {
+export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, publicUrl, api }: FullDashboardDeps): void {
   // --- sites ---
-  const sitesPage = async (c: Context<DashboardEnv>, extra: { errors?: FieldError[]; draft?: { key?: string; name?: string; origins?: string } } = {}, status: 200 | 400 | 409 = 200) => {
+  const sitesPage = async (c: Context<DashboardEnv>, extra: { errors?: FieldError[]; draft?: { key?: string; name?: string; origins?: string } } = {}, status: PageStatus = 200) => {
     const sites = (await db.listSites()).map(siteView);
     const collectorUrl = publicUrl ?? requestOrigin(c, { trustProxy: config.trustProxy });
     return c.html(renderPage(<SitesPage {...pageContext(c)} sites={sites} collectorUrl={collectorUrl} flash={flashFrom(c)} {...extra} />), status);
@@ -67,23 +54,12 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
   app.post(paths.sites, async (c) => {
     const f = await form(c);
     const draft = { key: f.key ?? '', name: f.name ?? '', origins: f.origins ?? '' };
-    const errors: FieldError[] = [];
-    const key = draft.key.trim();
-    if (!SITE_KEY.test(key)) errors.push({ path: 'key', message: 'Use 1–64 letters, digits, - or _.' });
-    const origins: string[] = [];
-    for (const line of draft.origins.split(/[\s,]+/).filter(Boolean).slice(0, 50)) {
-      try {
-        origins.push(parseOrigin(line));
-      } catch (err) {
-        errors.push({ path: 'origins', message: (err as Error).message });
-      }
-    }
-    if (errors.length) return sitesPage(c, { errors, draft }, 400);
+    const origins = draft.origins.split(/[\s,]+/).filter(Boolean);
     try {
-      await db.createSite({ key, name: draft.name.trim().slice(0, 200) || key, origins: [...new Set(origins)] }, clock.now());
+      await createSite(api, { key: draft.key.trim(), name: draft.name.trim() || undefined, origins });
     } catch (err) {
-      if (err instanceof ConflictError) return sitesPage(c, { errors: [{ path: 'key', message: `A site "${key}" already exists.` }], draft }, 409);
-      throw err;
+      const { errors, status } = fieldErrorOf(err);
+      return sitesPage(c, { errors, draft }, status);
     }
     return c.redirect(`${paths.sites}?done=site_added`, 303);
   });
@@ -92,6 +68,7 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
   const rulesPage = async (c: Context<DashboardEnv>, site: Site | undefined, text?: string, errors?: FieldError[]) => {
     const sites = (await db.listSites()).map((s) => s.key);
     if (!site) return sites.length ? errorPage(c, 404, 'No site with this key.') : c.redirect(`${paths.sites}?done=no_site`, 302);
+    // The rules as stored (what the user wrote; defaults left out stay defaults), or the defaults.
     const rulesJson = text ?? JSON.stringify(site.rules ?? DEFAULT_RULES, null, 2);
     return c.html(renderPage(<RulesPage {...pageContext(c)} sites={sites} site={site.key} rulesJson={rulesJson} errors={errors} flash={flashFrom(c)} />), errors ? 400 : 200);
   };
@@ -104,54 +81,59 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
     const site = await db.getSite(c.req.query('site') ?? f.site ?? '');
     if (!site) return errorPage(c, 404, 'No site with this key.');
     const text = (f.rules ?? '').slice(0, 200_000);
+    let rules: unknown;
     try {
-      parseRules(text);
+      rules = JSON.parse(text);
     } catch (err) {
-      if (err instanceof ZodError) return rulesPage(c, site, text, zodErrors(err));
-      throw err;
+      return rulesPage(c, site, text, [{ path: '', message: `The rules are not valid JSON: ${(err as Error).message}` }]);
     }
-    // Stored as written (parseRules accepted it): defaults the user left out stay defaults.
-    await db.updateSiteRules(site.key, JSON.parse(text));
+    try {
+      await putSiteRules(api, site.key, rules);
+    } catch (err) {
+      return rulesPage(c, site, text, fieldErrorOf(err).errors);
+    }
     return c.redirect(`${paths.rules(site.key)}&done=rules_saved`, 303);
   });
 
   // --- webhooks ---
-  const webhooksPage = async (c: Context<DashboardEnv>, extra: { created?: { id: string; url: string; secret: string }; errors?: FieldError[] } = {}, status: 200 | 201 | 400 = 200) => {
-    const [hooks, deliveries, sites] = await Promise.all([db.listWebhooks(), db.listDeliveries(undefined, 50), db.listSites()]);
+  const webhooksPage = async (c: Context<DashboardEnv>, extra: { created?: { id: string; url: string; secret: string }; errors?: FieldError[] } = {}, status: PageStatus = 200) => {
+    const [webhooks, deliveries, sites] = await Promise.all([listWebhooks(api), db.listDeliveries(undefined, 50), db.listSites()]);
     return c.html(renderPage(
-      <WebhooksPage {...pageContext(c)} sites={sites.map((s) => s.key)} flash={flashFrom(c)} {...extra}
-        webhooks={hooks.map((w) => ({ id: w.id, site: w.site, url: w.url, events: w.events ?? [], createdAt: iso(w.createdAt) }))}
+      <WebhooksPage {...pageContext(c)} sites={sites.map((s) => s.key)} flash={flashFrom(c)} {...extra} webhooks={webhooks}
         deliveries={deliveries.map((d) => ({ ...d, leadId: d.leadId ?? '', createdAt: iso(d.createdAt), deliveredAt: d.deliveredAt === null ? null : iso(d.deliveredAt) }))} />,
     ), status);
   };
   app.get(paths.webhooks, (c) => webhooksPage(c));
   app.post(paths.webhooks, async (c) => {
     const f = await form(c);
-    let url: string;
+    const url = (f.url ?? '').trim();
+    let created: { id: string; secret: string };
     try {
-      url = checkUrl((f.url ?? '').trim().slice(0, 2048), { allowPrivate: config.webhookAllowPrivate }).href;
+      // The same SSRF check as POST /api/webhooks, DNS resolution included.
+      created = await createWebhook(api, { url, site: f.site || undefined });
     } catch (err) {
-      return webhooksPage(c, { errors: [{ path: 'url', message: (err as Error).message }] }, 400);
+      const { errors, status } = fieldErrorOf(err, f.site ? 'site' : 'url');
+      return webhooksPage(c, { errors }, status);
     }
-    const site = f.site ? await db.getSite(f.site) : undefined;
-    if (f.site && !site) return webhooksPage(c, { errors: [{ path: 'site', message: 'No site with this key.' }] }, 400);
-    const webhook = { id: newId(), site: site?.key ?? null, url, events: null, secret: newWebhookSecret(), createdAt: clock.now() };
-    await db.createWebhook(webhook);
     // The secret is shown in this response only: it is not in any URL, log or later page.
-    return webhooksPage(c, { created: { id: webhook.id, url, secret: webhook.secret } }, 201);
+    return webhooksPage(c, { created: { ...created, url } }, 201);
   });
   app.post('/webhooks/:id/delete', async (c) => {
-    if (!(await db.deleteWebhook(c.req.param('id')))) return errorPage(c, 404, 'No webhook with this id.');
+    try {
+      await deleteWebhook(api, c.req.param('id'));
+    } catch (err) {
+      return htmlErrorFor(c, err);
+    }
     return c.redirect(`${paths.webhooks}?done=webhook_deleted`, 303);
   });
 
   // --- users and API tokens ---
-  const usersPage = async (c: Context<DashboardEnv>, extra: { newToken?: { name: string; token: string }; userErrors?: FieldError[]; tokenErrors?: FieldError[] } = {}, status: 200 | 201 | 400 | 409 = 200) => {
-    const [users, tokens] = await Promise.all([db.listUsers(), db.listApiTokens()]);
+  const usersPage = async (c: Context<DashboardEnv>, extra: { newToken?: { name: string; token: string }; userErrors?: FieldError[]; tokenErrors?: FieldError[] } = {}, status: PageStatus = 200) => {
+    const [users, tokens] = await Promise.all([db.listUsers(), listTokens(api)]);
     return c.html(renderPage(
       <UsersPage {...pageContext(c)} flash={flashFrom(c)} {...extra}
         users={users.map((u) => ({ id: u.id, email: u.email, createdAt: iso(u.createdAt) }))}
-        tokens={tokens.map((t) => ({ id: t.id, name: t.name ?? '(unnamed)', createdAt: iso(t.createdAt), lastUsedAt: t.lastUsedAt === null ? null : iso(t.lastUsedAt) }))} />,
+        tokens={tokens.map((t) => ({ ...t, name: t.name ?? '(unnamed)' }))} />,
     ), status);
   };
   app.get(paths.users, (c) => usersPage(c));
@@ -173,14 +155,19 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
   });
   app.post(paths.tokens, async (c) => {
     const f = await form(c);
-    const name = (f.name ?? '').trim().slice(0, 100);
-    if (!name) return usersPage(c, { tokenErrors: [{ path: 'name', message: 'Name the token (what it is for).' }] }, 400);
-    const token = newSecretToken();
-    await db.createApiToken({ id: newId(), name, tokenHash: hashToken(token), createdAt: clock.now(), lastUsedAt: null });
-    return usersPage(c, { newToken: { name, token } }, 201);
+    try {
+      const { name, token } = await createToken(api, { name: f.name ?? '' });
+      return usersPage(c, { newToken: { name, token } }, 201);
+    } catch (err) {
+      return usersPage(c, { tokenErrors: fieldErrorOf(err, 'name').errors }, 400);
+    }
   });
   app.post('/tokens/:id/delete', async (c) => {
-    if (!(await db.deleteApiToken(c.req.param('id')))) return errorPage(c, 404, 'No token with this id.');
+    try {
+      await deleteToken(api, c.req.param('id'));
+    } catch (err) {
+      return htmlErrorFor(c, err);
+    }
     return c.redirect(`${paths.users}?done=token_deleted`, 303);
   });
 }

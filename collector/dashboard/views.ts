@@ -1,4 +1,6 @@
-// Plain data the dashboard pages render: mirrors the API shapes of SPEC §5 (LEAD, events, stage changes…).
+// Plain data the dashboard pages render: the API shapes of SPEC §5 (LEAD, events, stage changes…), narrowed for display.
+import type { EventJson, StageChangeJson } from '../api/leads';
+import type { LeadJson } from '../leads/json';
 
 export const STAGES = ['visitor', 'lead', 'mql', 'sal', 'sql', 'recycled'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -10,23 +12,8 @@ export type Grade = (typeof GRADES)[number];
 export const LEAD_SORTS = ['-score', 'score', '-probability', 'probability', '-lastSeen', 'lastSeen', '-createdAt', 'createdAt'] as const;
 export type LeadSort = (typeof LEAD_SORTS)[number];
 
-/** SPEC §5 LEAD; times are ISO 8601 strings. */
-export type LeadView = {
-  id: string;
-  site: string;
-  email: string;
-  name: string | null;
-  company: string | null;
-  title: string | null;
-  score: number;
-  grade: Grade;
-  stage: Stage;
-  probability: number | null;
-  firstSeen: string;
-  lastSeen: string;
-  visits: number;
-  pageviews: number;
-};
+/** SPEC §5 LEAD, as the API serves it (times are ISO 8601 strings), with the grade narrowed for the badges. */
+export type LeadView = Omit<LeadJson, 'grade'> & { grade: Grade };
 
 export type FormView = {
   id?: string | null;
@@ -36,28 +23,10 @@ export type FormView = {
   fields?: Record<string, string> | null;
 };
 
-/** One event of the lead detail (SPEC §5). */
-export type EventView = {
-  id: string;
-  type: 'pageview' | 'form_submit' | 'identify' | 'track';
-  ts: string;
-  url: string | null;
-  title: string | null;
-  ref: string | null;
-  cat: string | null;
-  name: string | null;
-  props: Record<string, string | number | boolean> | null;
-  form: FormView | null;
-  sessionId: string;
-};
+/** One event of the lead detail (SPEC §5), with the form narrowed to what the timeline shows. */
+export type EventView = Omit<EventJson, 'form'> & { form: FormView | null };
 
-export type StageChangeView = {
-  from: Stage | null;
-  to: Stage;
-  at: string;
-  cause: string;
-  actor: string | null;
-};
+export type StageChangeView = Omit<StageChangeJson, 'from' | 'to'> & { from: Stage | null; to: Stage };
 
 export type BreakdownItem = { rule: string; count: number; points: number };
 export type FitItem = { rule: string; points: number };
@@ -84,7 +53,13 @@ export type LeadFilters = {
   sort?: LeadSort;
 };
 
-export type FunnelCounts = { visitors: number; leads: number; mql: number; sal: number; sql: number };
+/** The body of `GET /api/funnel` the page draws (`rate`: this step / the previous one, null when that is 0). */
+export type FunnelView = {
+  site: string;
+  from: string;
+  to: string;
+  funnel: Array<{ stage: 'visitor' | 'lead' | 'mql' | 'sal' | 'sql'; count: number; rate: number | null }>;
+};
 export type HistogramBin = { min: number; max: number; count: number };
 
 export type CategoryRule = { category: string; prefixes: string[] };

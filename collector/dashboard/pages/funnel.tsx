@@ -1,35 +1,35 @@
 // The funnel (visitors → leads → MQL → SAL → SQL) and the score histogram, drawn as server-side SVG.
-import { formatRate } from '../format';
+import { FlashMessage } from '../components';
+import { formatRate, formatShare } from '../format';
 import { Layout } from '../layout';
-import type { FunnelCounts, HistogramBin, PageContext } from '../views';
+import type { Flash, FunnelView, HistogramBin, PageContext } from '../views';
 
 export type FunnelPageProps = PageContext & {
-  counts: FunnelCounts;
+  /** One site's funnel, exactly as `GET /api/funnel` answers it. */
+  funnel: FunnelView;
   histogram: HistogramBin[];
   sites: string[];
-  filters: { site?: string; from?: string; to?: string };
+  /** The dates as typed (YYYY-MM-DD), to refill the form. */
+  filters: { site: string; from?: string; to?: string };
+  flash?: Flash;
 };
 
-const STEPS: { key: keyof FunnelCounts; label: string }[] = [
-  { key: 'visitors', label: 'Visitors' },
-  { key: 'leads', label: 'Leads' },
-  { key: 'mql', label: 'MQL' },
-  { key: 'sal', label: 'SAL' },
-  { key: 'sql', label: 'SQL' },
-];
+const LABELS: Record<FunnelView['funnel'][number]['stage'], string> = { visitor: 'Visitors', lead: 'Leads', mql: 'MQL', sal: 'SAL', sql: 'SQL' };
 
-/** Each step with its conversion from the previous step and from the top of the funnel. */
-export function funnelSteps(counts: FunnelCounts) {
-  return STEPS.map((step, i) => ({
-    ...step,
-    count: counts[step.key],
-    fromPrevious: i === 0 ? null : formatRate(counts[step.key], counts[STEPS[i - 1].key]),
-    fromTop: i === 0 ? null : formatRate(counts[step.key], counts.visitors),
+/** Each step with the API's conversion from the previous step, and from the top of the funnel. */
+export function funnelSteps(funnel: FunnelView) {
+  const top = funnel.funnel[0]?.count ?? 0;
+  return funnel.funnel.map((step, i) => ({
+    key: step.stage,
+    label: LABELS[step.stage] ?? step.stage,
+    count: step.count,
+    fromPrevious: i === 0 ? null : formatShare(step.rate),
+    fromTop: i === 0 ? null : formatRate(step.count, top),
   }));
 }
 
-function FunnelChart({ counts }: { counts: FunnelCounts }) {
-  const steps = funnelSteps(counts);
+function FunnelChart({ funnel }: { funnel: FunnelView }) {
+  const steps = funnelSteps(funnel);
   const max = Math.max(1, ...steps.map((s) => s.count));
   const labelWidth = 90;
   const barArea = 460;
@@ -44,7 +44,7 @@ function FunnelChart({ counts }: { counts: FunnelCounts }) {
             <text x={labelWidth - 10} y={y + 27} text-anchor="end" class="chart-label">{step.label}</text>
             <rect x={labelWidth} y={y + 8} width={width} height={rowHeight - 16} rx={4} class={`bar bar-${i}`} />
             <text x={labelWidth + width + 8} y={y + 27} class="chart-value">
-              {step.count.toLocaleString('en-US')}{step.fromPrevious ? ` · ${step.fromPrevious}` : ''}
+              {step.count.toLocaleString('en-US')}{step.fromPrevious && step.fromPrevious !== '—' ? ` · ${step.fromPrevious}` : ''}
             </text>
           </g>
         );
@@ -78,16 +78,16 @@ function Histogram({ bins }: { bins: HistogramBin[] }) {
   );
 }
 
-export function FunnelPage({ user, csrf, counts, histogram, sites, filters }: FunnelPageProps) {
-  const steps = funnelSteps(counts);
+export function FunnelPage({ user, csrf, funnel, histogram, sites, filters, flash }: FunnelPageProps) {
+  const steps = funnelSteps(funnel);
   return (
     <Layout title="Funnel" ctx={{ user, csrf }} active="funnel">
       <h1>Funnel</h1>
+      <FlashMessage flash={flash} />
       <form method="get" action="/funnel" class="filters">
         <label>
           Site
           <select name="site">
-            <option value="">All</option>
             {sites.map((s) => <option value={s} selected={filters.site === s}>{s}</option>)}
           </select>
         </label>
@@ -95,10 +95,14 @@ export function FunnelPage({ user, csrf, counts, histogram, sites, filters }: Fu
         <label>To <input type="date" name="to" value={filters.to ?? ''} /></label>
         <button type="submit">Apply</button>
       </form>
+      <p class="small muted">
+        <code>{funnel.site}</code>, from {funnel.from.slice(0, 10)} to {funnel.to.slice(0, 10)} (UTC, end excluded; default: the last 30 days).
+        Visitors first seen in the period; each later step counts the leads that reached at least that stage in it.
+      </p>
       <div class="columns even">
         <section class="card">
           <h2>Stages</h2>
-          <FunnelChart counts={counts} />
+          <FunnelChart funnel={funnel} />
           <table class="data compact">
             <thead><tr><th scope="col">Stage</th><th scope="col" class="num">Count</th><th scope="col" class="num">From previous</th><th scope="col" class="num">From visitors</th></tr></thead>
             <tbody>

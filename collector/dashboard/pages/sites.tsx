@@ -66,8 +66,9 @@ export function SitesPage({ user, csrf, sites, collectorUrl, flash, errors, draf
         <form method="post" action={paths.sites} class="stack narrow-form" aria-describedby={errors?.length ? 'site-errors' : undefined}>
           <CsrfField token={csrf} />
           <label>
-            Key <span class="muted small">(letters, digits, - and _; used in <code>data-site</code>)</span>
-            <input type="text" name="key" required pattern="[A-Za-z0-9_-]{1,64}" value={draft?.key ?? ''} />
+            Key <span class="muted small">(lower-case letters, digits, - and _; used in <code>data-site</code>)</span>
+            {/* The API's SITE_KEY rule; the server checks it again (`\-`: valid in the browser's `v`-flag patterns). */}
+            <input type="text" name="key" required pattern="[a-z0-9][a-z0-9_\-]{0,62}" value={draft?.key ?? ''} />
           </label>
           <label>Name <input type="text" name="name" value={draft?.name ?? ''} /></label>
           <label>
