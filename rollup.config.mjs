@@ -11,7 +11,7 @@ const ts = () =>
     include: ['sdk/**/*.ts'],
     exclude: ['sdk/**/*.test.ts'],
     compilerOptions: {
-      target: 'ES2020',
+      target: 'ES2021',
       module: 'ESNext',
       moduleResolution: 'Bundler',
       lib: ['ES2022', 'DOM', 'DOM.Iterable'],
@@ -24,8 +24,8 @@ const ts = () =>
 
 const minify = () =>
   terser({
-    ecma: 2020,
-    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, toplevel: true },
+    ecma: 2021,
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, unsafe_methods: true, toplevel: true, booleans_as_integers: true, keep_fargs: false },
     mangle: { toplevel: true },
     format: { comments: false },
   });

@@ -1,7 +1,7 @@
 // ESM entry for bundler users: init() once, then the commands of piste() as typed functions.
 // Calls made before init() are kept and replayed in order, like the script tag's queue stub.
+import { start, type Piste } from './core';
 import type * as Api from './piste';
-import { createTracker, type Piste } from './tracker';
 
 let piste: Piste | undefined;
 const early: unknown[][] = [];
@@ -15,11 +15,7 @@ export const init: typeof Api.init = (options) => {
     throw new Error('piste: init({ site, api }) needs a site key and the collector URL (http(s)://…)');
   // Server-side rendering has no window: nothing to track there.
   if (piste || typeof window == 'undefined') return;
-  piste = createTracker({
-    site: options.site,
-    api: options.api.replace(/\/+$/, ''),
-    consent: options.consent == 'required',
-  });
+  piste = start(options.site, options.api.replace(/\/*$/, '/e'), options.consent == 'required');
   for (const args of early.splice(0)) piste(...(args as [string]));
 };
 export const track: typeof Api.track = call('track');

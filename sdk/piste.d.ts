@@ -23,7 +23,7 @@ export interface FormSubmission {
 /** Starts tracking (pageviews, SPA navigation, form autocapture). Throws on a missing site or api. */
 export declare function init(options: InitOptions): void;
 export declare function track(name: string, props?: Props): void;
-export declare function identify(email: string, traits?: Record<string, string>): void;
+export declare function identify(email: string, traits?: Props): void;
 export declare function consent(granted: boolean): void;
 export declare function pageview(): void;
 export declare function form(form: HTMLFormElement | FormSubmission): void;

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { clean, flat, looksSensitive, luhn } from './sanitize';
+import { clean, flat, looksSensitive, luhn, sanitize } from './sanitize';
 
 // [form, field name/id/autocomplete text, value, sent?]
 const table: [string, string, string, boolean][] = [
@@ -40,7 +40,7 @@ const table: [string, string, string, boolean][] = [
 
 describe('the sanitizer', () => {
   it.each(table)('%s form: field "%s" = %j is sent: %s', (_, key, value, sent) => {
-    expect(clean(key, value) !== undefined).toBe(sent);
+    expect(clean(key, value) !== '').toBe(sent);
   });
 
   it('cuts values at 500 characters', () => {
@@ -50,6 +50,10 @@ describe('the sanitizer', () => {
   it('recognizes Luhn-valid card numbers with spaces or dashes, and US SSNs, anywhere in a value', () => {
     expect(luhn('4111111111111111')).toBe(true);
     expect(luhn('4111111111111112')).toBe(false);
+    expect(luhn('4111 1111-1111 1111')).toBe(true);
+    expect(looksSensitive('order 4111111111111111')).toBe(true); // 16 digits, Luhn-valid
+    expect(looksSensitive('order 1234567890123')).toBe(false); // 13 digits, not Luhn-valid
+    expect(looksSensitive('ref 123456789012')).toBe(false); // 12 digits: too short for a card
     expect(looksSensitive('pay with 3782-822463-10005 please')).toBe(true); // Amex, 15 digits
     expect(looksSensitive('call +1 415 555 0100')).toBe(false);
     expect(looksSensitive('ssn: 219-09-9999')).toBe(true);
@@ -61,9 +65,24 @@ describe('the sanitizer', () => {
     expect(flat(circular)).toEqual({ plan: 'pro', seats: 5, annual: true });
     const huge = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => ['k' + i, i]));
     expect(Object.keys(flat(huge)!)).toHaveLength(50);
-    expect(flat({ card_number: '4111111111111111', token: 'x' })).toBeUndefined();
-    expect(flat('not an object')).toBeUndefined();
-    // JSON would send NaN/Infinity as null, which the collector refuses along with the whole batch.
-    expect(flat({ ok: 1, nan: NaN, inf: Infinity })).toEqual({ ok: 1 });
+    expect(flat({ card_number: '4111111111111111', token: 'x' })).toEqual({});
+    expect([flat(null), flat(undefined), flat(42)]).toEqual([{}, {}, {}]);
+    // JSON would send NaN/Infinity as null, which the collector refuses along with the whole batch; it
+    // throws on a bigint.
+    expect(flat({ ok: 1, nan: NaN, inf: Infinity, big: 1n, sym: Symbol('s'), no: null, f: () => 1 })).toEqual({ ok: 1 });
+    expect(Object.keys(flat({ ['k'.repeat(300)]: 1 }))[0]).toHaveLength(100);
+  });
+
+  it('reads form controls: skips unnamed, button, password, hidden, file, unchecked and ignored ones; finds the email', () => {
+    document.body.innerHTML = `<form><input name="contact" type="email" value=" Ada@Example.com ">
+      <input value="unnamed"><input type="submit" name="go" value="Send"><input type="image" name="img">
+      <input type="reset" name="r" value="x"><input type="button" name="b" value="x"><button name="btn" value="x">x</button>
+      <input type="hidden" name="h" value="x"><input type="password" name="p" value="x"><input type="file" name="f">
+      <input type="radio" name="plan" value="free"><input type="radio" name="plan" value="pro" checked>
+      <input type="checkbox" name="agree" value="yes"><input id="by-id" value="kept"><input name="ig" data-piste-ignore value="x"></form>`;
+    const form = document.querySelector('form')!;
+    const [fields, email] = sanitize([...form.elements].map((el) => [(el as HTMLInputElement).name || el.id, (el as HTMLInputElement).value, el]), 1);
+    expect(fields).toEqual({ contact: ' Ada@Example.com ', plan: 'pro', 'by-id': 'kept' });
+    expect(email).toBe('Ada@Example.com');
   });
 });
