@@ -114,6 +114,8 @@ export interface IngestTx {
   getVisitor(site: string, vid: string): Promise<Visitor | undefined>;
   insertVisitor(visitor: Visitor): Promise<void>;
   updateVisitor(site: string, vid: string, change: Pick<Visitor, 'leadId' | 'lastSeen' | 'firstSeen' | 'lastSessionId' | 'sessions'>): Promise<void>;
+  /** Optional: writes every column of an existing visitor in one statement (else updateVisitor + updateVisitorScore). */
+  saveVisitor?(visitor: Visitor): Promise<void>;
   getLead(id: string): Promise<Lead | undefined>;
   /** Creates the lead unless (site, email) exists (ON CONFLICT DO NOTHING); returns the stored one and whether it is new. */
   findOrCreateLead(lead: Lead): Promise<{ lead: Lead; created: boolean }>;
@@ -144,6 +146,20 @@ export interface IngestTx {
   activeModelRef(site: string): Promise<{ id: string; version: number } | undefined>;
   getActiveModel(site: string): Promise<StoredModel | undefined>;
   updateLeadProbability(id: string, probability: number | null): Promise<void>;
+
+  // --- rescore (collector/leads/rescore) ---
+  /**
+   * Rescore's single pass (optional: without it rescore reads each lead's history on its own): the next `limit`
+   * leads of `site` after `afterId` (id order), each with its events in (ts, id) order, read with one range query
+   * per page rather than one per lead, inside the transaction that stores their scores. Events carry what scoring
+   * and the model read (id, vid, leadId, sessionId, type, ts, cat, name, email, form); their other fields are null.
+   */
+  scoringPage?(site: string, afterId: string | null, limit: number): Promise<Array<{ lead: Lead; events: StoredEvent[] }>>;
+  /**
+   * The same for anonymous visitors (no lead), each with its events that belong to no lead. `after`: null to start,
+   * then the vid of the last visitor of the previous page; the order is the one the implementation walks fastest.
+   */
+  anonymousScoringPage?(site: string, after: string | null, limit: number): Promise<Array<{ visitor: Visitor; events: StoredEvent[] }>>;
 }
 
 // --- webhooks ---

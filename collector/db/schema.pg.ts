@@ -24,7 +24,11 @@ export const visitors = pgTable(
     scoreKey: doublePrecision('score_key').notNull().default(0),
     scoreState: json('score_state'),
   },
-  (t) => [primaryKey({ columns: [t.site, t.vid] }), index('visitors_lead_idx').on(t.leadId)],
+  (t) => [
+    primaryKey({ columns: [t.site, t.vid] }),
+    index('visitors_lead_idx').on(t.leadId),
+    index('visitors_site_first_seen_idx').on(t.site, t.firstSeen), // funnel: browsers first seen in a period
+  ],
 );
 
 export const leads = pgTable(
@@ -53,10 +57,13 @@ export const leads = pgTable(
   },
   (t) => [
     uniqueIndex('leads_site_email_uq').on(t.site, t.email),
-    index('leads_site_score_idx').on(t.site, t.scoreKey),
-    index('leads_site_stage_idx').on(t.site, t.stage),
-    index('leads_site_last_seen_idx').on(t.site, t.lastSeen),
-    index('leads_site_created_idx').on(t.site, t.createdAt),
+    // One index per API sort, ending in id (the tie-break), so a page is read in index order without sorting;
+    // the stage filter with the default sort (-score) has its own.
+    index('leads_site_score_idx').on(t.site, t.scoreKey, t.id),
+    index('leads_site_stage_score_idx').on(t.site, t.stage, t.scoreKey, t.id),
+    index('leads_site_probability_idx').on(t.site, t.probability, t.id),
+    index('leads_site_last_seen_idx').on(t.site, t.lastSeen, t.id),
+    index('leads_site_created_idx').on(t.site, t.createdAt, t.id),
   ],
 );
 
@@ -96,13 +103,15 @@ export const stageChanges = pgTable(
   {
     id: text('id').primaryKey(),
     leadId: text('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+    /** The lead's site, copied at insert so the funnel reads one index range instead of joining every lead. */
+    site: text('site'),
     from: text('from').notNull(),
     to: text('to').notNull(),
     at: ms('at').notNull(),
     cause: text('cause').notNull(),
     actor: text('actor'),
   },
-  (t) => [index('stage_changes_lead_idx').on(t.leadId, t.at)],
+  (t) => [index('stage_changes_lead_idx').on(t.leadId, t.at), index('stage_changes_site_at_idx').on(t.site, t.at, t.to, t.leadId)],
 );
 
 export const users = pgTable('users', {

@@ -50,6 +50,17 @@ const toLead = (r: Row): Lead => ({ ...r, traits: unjson(r.traits) ?? {}, scoreS
 const toVisitor = (r: Row): Visitor => ({ ...r, scoreState: unjson(r.scoreState) }) as Visitor;
 const toWebhook = (r: Row): Webhook => ({ ...r, events: unjson(r.events) }) as Webhook;
 const toDelivery = (r: Row): WebhookDelivery => ({ ...r, payload: String(r.payload) }) as WebhookDelivery;
+/**
+ * An event as rescore reads it, from a raw row of SCORING_EVENT_COLUMNS (arrays: no intermediate row object for a
+ * million events): what scoring and the model look at, the other fields null.
+ */
+const SCORING_EVENT_COLUMNS = `site, id, vid, lead_id, session_id, type, ts, cat, name, email, form`;
+const toScoringRow = (r: unknown[]): StoredEvent => ({
+  site: r[0] as string, id: r[1] as string, vid: r[2] as string, leadId: r[3] as string | null, sessionId: r[4] as string,
+  type: r[5] as StoredEvent['type'], ts: r[6] as number, receivedAt: 0, url: null, ref: null, title: null, cat: r[7] as string | null,
+  name: r[8] as string | null, props: null, email: r[9] as string | null, traits: null, form: unjson(r[10]), ip: null, ua: null,
+});
+const byTsThenId = (a: StoredEvent, b: StoredEvent) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const toEvent = (r: Row): StoredEvent =>
   ({ ...r, props: unjson(r.props), traits: unjson(r.traits), form: unjson(r.form) }) as StoredEvent;
 
@@ -103,12 +114,27 @@ export class SqliteRepository implements Repository {
     return run;
   }
 
+  /**
+   * Optimistic first: the whole group in one transaction without savepoints (a savepoint pair per item costs more
+   * than most items). If any item throws, everything is rolled back and the group re-runs with one savepoint per
+   * item, so a failing item still rolls back only itself. Items must therefore be safe to run twice (they are:
+   * their only effects are on this database).
+   */
   private async runGroup<I, R>(items: I[], fn: (tx: IngestTx, item: I) => Promise<R>): Promise<GroupResult<R>[]> {
-    const results: GroupResult<R>[] = [];
-    const db = this.raw;
-    const s = this.s;
-    s.begin.run();
-    try {
+    let failure: unknown;
+    const results = await this.inTransaction(async () => {
+      const values: GroupResult<R>[] = [];
+      for (const item of items) values.push({ ok: true, value: await fn(this.tx, item) });
+      return values;
+    }).catch((error) => {
+      failure = error;
+      return null;
+    });
+    if (results) return results;
+    if (items.length === 1) return [{ ok: false, error: failure }]; // rolled back: exactly what its savepoint would do
+    return this.inTransaction(async () => {
+      const s = this.s;
+      const results: GroupResult<R>[] = [];
       for (const item of items) {
         s.savepoint.run();
         try {
@@ -121,12 +147,21 @@ export class SqliteRepository implements Repository {
           results.push({ ok: false, error });
         }
       }
-      s.commit.run();
+      return results;
+    });
+  }
+
+  /** BEGIN IMMEDIATE … COMMIT around `work`; rolls back and rethrows when it (or the commit) throws. */
+  private async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    this.s.begin.run();
+    try {
+      const value = await work();
+      this.s.commit.run();
+      return value;
     } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
+      if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
       throw error;
     }
-    return results;
   }
 
   private ingestTx(): IngestTx {
@@ -144,6 +179,9 @@ export class SqliteRepository implements Repository {
       },
       updateVisitor: async (site, vid, c) => {
         s.updateVisitor.run(c.leadId, c.firstSeen, c.lastSeen, c.lastSessionId, c.sessions, site, vid);
+      },
+      saveVisitor: async (v) => {
+        s.saveVisitor.run(v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState), v.site, v.vid);
       },
       getLead: async (id) => this.leadSync(id),
       findOrCreateLead: async (l) => {
@@ -189,6 +227,9 @@ export class SqliteRepository implements Repository {
       updateLeadProbability: async (id, probability) => {
         this.modelStatements.setProbability.run(probability, id);
       },
+      // --- rescore ---
+      scoringPage: async (site, afterId, limit) => this.scoringPage(site, afterId, limit),
+      anonymousScoringPage: async (site, after, limit) => this.anonymousScoringPage(site, after, limit),
     };
   }
 
@@ -261,7 +302,7 @@ export class SqliteRepository implements Repository {
   }
 
   async insertStageChange(c: StageChange) {
-    this.s.insertStageChange.run(c.id, c.leadId, c.from, c.to, c.at, c.cause, c.actor);
+    this.s.insertStageChange.run({ id: c.id, leadId: c.leadId, from: c.from, to: c.to, at: c.at, cause: c.cause, actor: c.actor });
   }
 
   async listStageChanges(leadId: string) {
@@ -318,8 +359,10 @@ export class SqliteRepository implements Repository {
 
   async funnelCounts(site: string, from: number, to: number) {
     const visitors = (this.s.funnelVisitors.get(site, from, to) as Row).n as number;
-    const entered = Object.fromEntries((this.s.funnelEntered.all(site, from, to) as Row[]).map((r) => [r.stage, r.n]));
-    const furthest = Object.fromEntries((this.s.funnelFurthest.all(site, from, to) as Row[]).map((r) => [r.stage, r.n]));
+    const r = this.s.funnelStages.get(site, from, to) as Row;
+    const present = (counts: Record<string, number | null>) => Object.fromEntries(Object.entries(counts).filter(([, n]) => n));
+    const entered = present({ lead: r.lead, mql: r.mql, sal: r.sal, sql: r.sql, recycled: r.recycled });
+    const furthest = present({ lead: r.toLead, mql: r.toMql, sal: r.toSal, sql: r.toSql });
     return { visitors, entered, furthest };
   }
 
@@ -481,6 +524,57 @@ export class SqliteRepository implements Repository {
     return (this.s.countAnonymousVisitors.get(site) as Row).n as number;
   }
 
+  // --- rescore (one pass over the events, page by page) ---
+  /**
+   * A rescore reads every event once in lead order, not in the order they were stored, and rewrites every lead and
+   * visitor: the file is memory-mapped (no read syscall per page) and the page cache raised to 128 MB (a 2 MB cache
+   * spills dirty pages to the WAL mid-transaction and reads them back). Only the process running a rescore does this
+   * (a collector never calls it), so the server's memory is not affected.
+   */
+  private mapForScan() {
+    if (this.mapped || this.raw.name === ':memory:') return;
+    this.mapped = true;
+    this.raw.pragma('mmap_size = 4294967296');
+    this.raw.pragma('cache_size = -131072');
+  }
+  private mapped = false;
+
+  /** Leads in id order, so one range query over (site, lead_id, ts) reads the whole page's events, grouped and in ts order. */
+  private scoringPage(site: string, afterId: string | null, limit: number) {
+    this.mapForScan();
+    const leads = (this.s.leadPage.all({ site, after: afterId, limit }) as Row[]).map(toLead);
+    if (leads.length === 0) return [];
+    const byLead = new Map(leads.map((lead) => [lead.id, { lead, events: [] as StoredEvent[] }]));
+    const rows = this.s.leadPageEvents.all({ site, after: afterId, last: leads[leads.length - 1].id }) as unknown[][];
+    for (const r of rows) byLead.get(r[3] as string)?.events.push(toScoringRow(r));
+    for (const entry of byLead.values()) entry.events.sort(byTsThenId);
+    return [...byLead.values()];
+  }
+
+  /**
+   * Anonymous visitors in table (rowid) order, not vid order: each page then rewrites neighbouring rows, so a page
+   * dirties a few pages per hundred visitors instead of one per visitor. Their events: one indexed read each.
+   */
+  private anonymousScoringPage(site: string, after: string | null, limit: number) {
+    this.mapForScan();
+    const rows = this.s.anonymousVisitorPage.all({ site, after: this.visitorPositionAfter(site, after), limit }) as Row[];
+    const last = rows.at(-1);
+    if (last) this.pageEnd = { vid: last.vid, pos: last.pos };
+    return rows.map(({ pos: _pos, ...row }) => {
+      const events = (this.s.anonymousScoringEvents.all(site, row.vid) as unknown[][]).map(toScoringRow).sort(byTsThenId);
+      return { visitor: toVisitor(row), events };
+    });
+  }
+
+  /** Where the previous page ended in the table: remembered, or looked up (the row stays, even if identified since). */
+  private visitorPositionAfter(site: string, after: string | null): number {
+    if (after === null) return 0;
+    const pos = this.pageEnd?.vid === after ? this.pageEnd.pos : ((this.s.visitorPosition.get(site, after) as Row | undefined)?.pos as number | undefined);
+    if (pos === undefined) throw new Error(`rescore: visitor ${after} vanished between two pages; run it again`);
+    return pos;
+  }
+  private pageEnd?: { vid: string; pos: number };
+
   // --- models ---
   private modelsPrepared?: ReturnType<SqliteRepository['prepareModels']>;
   private get modelStatements() {
@@ -499,7 +593,7 @@ export class SqliteRepository implements Repository {
       setProbability: this.raw.prepare('UPDATE leads SET probability = ? WHERE id = ?'),
       trainingLeads: this.raw.prepare(`SELECT ${LEAD_COLUMNS},
         (SELECT min(sc.at) FROM stage_changes sc WHERE sc.lead_id = leads.id AND sc."to" = 'sql') AS reachedSqlAt
-        FROM leads WHERE site = @site AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit`),
+        FROM leads WHERE site = @site AND id > @after ORDER BY id LIMIT @limit`), // '' starts: every id sorts after it
     };
   }
 
@@ -527,7 +621,7 @@ export class SqliteRepository implements Repository {
   }
 
   async listTrainingLeads(site: string, afterId: string | null, limit: number) {
-    const rows = this.modelStatements.trainingLeads.all({ site, after: afterId, limit }) as Row[];
+    const rows = this.modelStatements.trainingLeads.all({ site, after: afterId ?? '', limit }) as Row[];
     return rows.map(({ reachedSqlAt, ...lead }) => ({
       lead: toLead(lead),
       reachedSqlAt: (reachedSqlAt as number | null) ?? null,
@@ -567,6 +661,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateVisitor: p(`UPDATE visitors SET lead_id = ?, first_seen = ?, last_seen = ?, last_session_id = ?, sessions = ?
       WHERE site = ? AND vid = ?`),
+    saveVisitor: p(`UPDATE visitors SET lead_id = ?, first_seen = ?, last_seen = ?, last_session_id = ?, sessions = ?, score_key = ?,
+      score_state = ? WHERE site = ? AND vid = ?`),
 
     lead: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ?`),
     leadByEmail: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE site = ? AND email = ?`),
@@ -577,7 +673,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
     updateLeadProfile: p('UPDATE leads SET name = ?, company = ?, title = ?, traits = ? WHERE id = ?'),
     countLeads: p('SELECT count(*) AS n FROM leads WHERE site = ?'),
 
-    insertStageChange: p('INSERT INTO stage_changes (id, lead_id, "from", "to", at, cause, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertStageChange: p(`INSERT INTO stage_changes (id, lead_id, site, "from", "to", at, cause, actor)
+      VALUES (@id, @leadId, (SELECT site FROM leads WHERE id = @leadId), @from, @to, @at, @cause, @actor)`),
     stageChanges: p(`SELECT id, lead_id AS leadId, "from", "to", at, cause, actor FROM stage_changes WHERE lead_id = ? ORDER BY at, rowid`),
 
     insertUser: p('INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -599,12 +696,14 @@ function prepareStatements(db: BetterSqlite3.Database) {
     eraseDeliveries: p('DELETE FROM webhook_deliveries WHERE lead_id = ?'),
     eraseLead: p('DELETE FROM leads WHERE id = ?'),
     funnelVisitors: p('SELECT count(*) AS n FROM visitors WHERE site = ? AND first_seen >= ? AND first_seen < ?'),
-    funnelEntered: p(`SELECT sc."to" AS stage, count(DISTINCT sc.lead_id) AS n FROM stage_changes sc JOIN leads l ON l.id = sc.lead_id
-      WHERE l.site = ? AND sc.at >= ? AND sc.at < ? GROUP BY sc."to"`),
-    funnelFurthest: p(`SELECT CASE rank WHEN 1 THEN 'lead' WHEN 2 THEN 'mql' WHEN 3 THEN 'sal' ELSE 'sql' END AS stage, count(*) AS n
-      FROM (SELECT max(CASE sc."to" WHEN 'lead' THEN 1 WHEN 'mql' THEN 2 WHEN 'sal' THEN 3 WHEN 'sql' THEN 4 ELSE 0 END) AS rank
-            FROM stage_changes sc JOIN leads l ON l.id = sc.lead_id WHERE l.site = ? AND sc.at >= ? AND sc.at < ? GROUP BY sc.lead_id) AS reached
-      WHERE rank > 0 GROUP BY rank`),
+    // One pass over stage_changes_site_at_idx (covering): per lead in the period, which stages it entered and the
+    // furthest one reached (lead < mql < sal < sql; recycled is not progress); then the sums.
+    funnelStages: p(`SELECT sum(l) AS lead, sum(m) AS mql, sum(a) AS sal, sum(q) AS sql, sum(r) AS recycled,
+        sum(rank = 1) AS toLead, sum(rank = 2) AS toMql, sum(rank = 3) AS toSal, sum(rank = 4) AS toSql
+      FROM (SELECT max("to" = 'lead') AS l, max("to" = 'mql') AS m, max("to" = 'sal') AS a, max("to" = 'sql') AS q,
+          max("to" = 'recycled') AS r,
+          max(CASE "to" WHEN 'lead' THEN 1 WHEN 'mql' THEN 2 WHEN 'sal' THEN 3 WHEN 'sql' THEN 4 ELSE 0 END) AS rank
+        FROM stage_changes WHERE site = ? AND at >= ? AND at < ? GROUP BY lead_id)`),
     tokens: p(`SELECT id, name, token_hash AS tokenHash, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens
       ORDER BY created_at, id`),
     deleteToken: p('DELETE FROM api_tokens WHERE id = ?'),
@@ -656,9 +755,20 @@ function prepareStatements(db: BetterSqlite3.Database) {
     // --- settings and rescore (collector/leads) ---
     setting: p('SELECT value FROM settings WHERE key = ?'),
     insertSetting: p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
-    leadIdsAfter: p(`SELECT id FROM leads WHERE (@site IS NULL OR site = @site) AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit`),
-    anonymousVidsAfter: p(`SELECT vid FROM visitors WHERE site = @site AND lead_id IS NULL AND (@after IS NULL OR vid > @after)
+    // Keyset pages as index ranges (an `@after IS NULL OR …` test, or an index on site, would re-read the site per page).
+    leadIdsAfter: p(`SELECT id FROM leads WHERE (@site IS NULL OR +site = @site) AND id > coalesce(@after, '') ORDER BY id LIMIT @limit`),
+    anonymousVidsAfter: p(`SELECT vid FROM visitors WHERE site = @site AND vid > coalesce(@after, '') AND +lead_id IS NULL
       ORDER BY vid LIMIT @limit`),
     countAnonymousVisitors: p('SELECT count(*) AS n FROM visitors WHERE site = ? AND lead_id IS NULL'),
+    // --- rescore (one pass) --- ranges over (site, lead_id, ts) and (site, vid, ts): events come grouped and in ts order
+    // straight from the index (ties on ts are put in id order in JS: an ORDER BY on id would sort every row).
+    // `+site`: walk the primary key from @after (an index on site would read and sort every lead of the site per page).
+    leadPage: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE +site = @site AND id > coalesce(@after, '') ORDER BY id LIMIT @limit`),
+    leadPageEvents: p(`SELECT ${SCORING_EVENT_COLUMNS} FROM events
+      WHERE site = @site AND lead_id > coalesce(@after, '') AND lead_id <= @last ORDER BY lead_id, ts`).raw(),
+    anonymousVisitorPage: p(`SELECT rowid AS pos, ${VISITOR_COLUMNS} FROM visitors WHERE rowid > @after AND +site = @site AND +lead_id IS NULL
+      ORDER BY rowid LIMIT @limit`),
+    visitorPosition: p('SELECT rowid AS pos FROM visitors WHERE site = ? AND vid = ?'),
+    anonymousScoringEvents: p(`SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = ? AND vid = ? AND +lead_id IS NULL ORDER BY ts`).raw(),
   };
 }

@@ -21,13 +21,15 @@ export async function readBeaconBody(request: Request, incoming?: IncomingMessag
   const bytes = await (incoming ? readNodeLimited(incoming, MAX_BODY_BYTES) : readLimited(request, MAX_BODY_BYTES));
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
+    body = JSON.parse(utf8.decode(bytes));
   } catch {
     throw new ApiError(400, 'invalid_json', 'The body is not valid JSON.');
   }
-  checkEventSizes(body);
+  checkEventSizes(body, bytes.byteLength);
   return body;
 }
+
+const utf8 = new TextDecoder(); // reusable (decode without `stream` keeps no state); drops a leading BOM as before
 
 function tooLarge() {
   return new ApiError(413, 'payload_too_large', `The body is over ${MAX_BODY_BYTES / 1024} KB.`);
@@ -63,15 +65,17 @@ async function readNodeLimited(incoming: IncomingMessage, limit: number): Promis
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
-function checkEventSizes(body: unknown) {
+/** `bodyBytes`: no event can be larger than a body of at most 32 KB, so the per-event measure is skipped for those. */
+function checkEventSizes(body: unknown, bodyBytes: number) {
   const events = (body as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) return; // the schema explains what is wrong
   if (events.length > MAX_EVENTS) {
     throw new ApiError(413, 'too_many_events', `At most ${MAX_EVENTS} events per request.`, 'events');
   }
+  if (bodyBytes <= MAX_EVENT_BYTES) return;
   events.forEach((event, i) => {
     let serialized: string;
     try {

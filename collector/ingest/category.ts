@@ -25,6 +25,21 @@ export function categoryRulesOf(siteRules: unknown): CategoryRules {
  */
 export function categoryOf(url: string | undefined, rules: CategoryRules): string | null {
   if (!url) return null;
+  if (url.length > 1000) return resolve(url, rules); // long URLs are not kept
+  // A site's pages are few and visited again and again: remember each URL's answer per rules object (bounded).
+  let known = remembered.get(rules);
+  if (!known) remembered.set(rules, (known = new Map()));
+  const hit = known.get(url);
+  if (hit !== undefined) return hit;
+  const category = resolve(url, rules);
+  if (known.size >= 2000) known.clear();
+  known.set(url, category);
+  return category;
+}
+
+const remembered = new WeakMap<CategoryRules, Map<string, string | null>>();
+
+function resolve(url: string, rules: CategoryRules): string | null {
   let pathname: string;
   try {
     pathname = new URL(url, 'http://relative.invalid').pathname.toLowerCase();

@@ -1,6 +1,7 @@
 // Stores one accepted request inside the group transaction: dedupe, server sessions, identity (SPEC §3), lead counters.
 import type { IngestTx, Lead, Site, StoredEvent, Visitor } from '../db/repository';
 import { newId } from '../ids';
+import { traitsFromForm } from './traits';
 
 /** A new server session starts when a visitor's event comes more than 30 minutes after its previous one. */
 export const SESSION_GAP_MS = 30 * 60 * 1000;
@@ -44,7 +45,11 @@ export type EventsStored = {
 };
 
 export type IngestHooks = {
-  /** Runs inside the same transaction (and savepoint) as the batch: the scoring engineer plugs scoring and stages here. */
+  /**
+   * Runs inside the same transaction (and savepoint) as the batch: the scoring engineer plugs scoring and stages here.
+   * The batch's visitors (`stored.visitors`) are written after it, score included: set their `scoreKey`/`scoreState`
+   * rather than writing them.
+   */
   onEventsStored?(tx: IngestTx, stored: EventsStored): Promise<void>;
 };
 
@@ -74,7 +79,9 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
   };
 
   for (const e of batch.events) {
-    if (seen.has(e.id) || (await tx.eventExists(site.key, e.id))) {
+    // Only events that write before their own insert (identity, email links) look the id up first; for the others
+    // the insert's ON CONFLICT DO NOTHING says "duplicate", and nothing of theirs has been written by then.
+    if (seen.has(e.id) || ((e.identity || e.forLead !== undefined) && (await tx.eventExists(site.key, e.id)))) {
       duplicates++;
       continue;
     }
@@ -101,12 +108,13 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
     }
 
     // Server session: a new one after a 30-minute gap (a late, out-of-order event joins the current one).
+    // The visitor is changed in memory only; it is written once, at the end of the batch (insert or update).
     let visitor = visitors.get(e.vid) ?? (await tx.getVisitor(site.key, e.vid));
     let newSession: boolean;
+    let firstSeenNow = false;
     if (!visitor) {
       visitor = { site: site.key, vid: e.vid, leadId: null, firstSeen: e.ts, lastSeen: e.ts, lastSessionId: newId(), sessions: 1, scoreKey: 0, scoreState: null };
-      await tx.insertVisitor(visitor);
-      stored.newVids.add(e.vid);
+      firstSeenNow = true;
       newSession = true;
     } else if (e.ts - visitor.lastSeen > SESSION_GAP_MS) {
       visitor = { ...visitor, lastSessionId: newId(), sessions: visitor.sessions + 1, lastSeen: e.ts };
@@ -144,13 +152,18 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
         visitor = { ...visitor, leadId: lead.id };
       }
     }
-    visitors.set(e.vid, visitor);
+    const keep = (v: Visitor) => {
+      visitors.set(e.vid, v);
+      if (firstSeenNow) stored.newVids.add(e.vid);
+    };
+    if (e.identity) keep(visitor); // identity already wrote (lead, attached events): the browser is the lead's even if the insert loses a race
 
     const event = storedEvent(batch, e, e.vid, visitor.leadId, visitor.lastSessionId);
     if (!(await tx.insertEvent(event))) {
-      duplicates++; // stored concurrently by another collector between the check and the insert
+      duplicates++; // seen before (or stored concurrently by another collector): the visitor keeps its state
       continue;
     }
+    keep(visitor);
     stored.events.push(event);
     stored.vids.add(e.vid);
 
@@ -171,8 +184,16 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
     await tx.updateLeadActivity(id, lead);
     await tx.updateLeadProfile(id, lead);
   }
-  for (const v of visitors.values()) await tx.updateVisitor(site.key, v.vid, v);
   if (stored.events.length > 0) await hooks.onEventsStored?.(tx, stored);
+  // After the hook, which leaves each visitor's score on it: one write per visitor for activity and score.
+  for (const v of visitors.values()) {
+    if (stored.newVids.has(v.vid)) await tx.insertVisitor(v);
+    else if (tx.saveVisitor) await tx.saveVisitor(v);
+    else {
+      await tx.updateVisitor(site.key, v.vid, v);
+      await tx.updateVisitorScore(site.key, v.vid, v);
+    }
+  }
   return { accepted: stored.events.length, duplicates };
 }
 
@@ -194,10 +215,11 @@ function newLead(site: string, email: string, ts: number, now: number): Lead {
 
 /** Latest non-empty value wins, from `identify`/form traits and, for name/company/title, the form's own fields. */
 function applyProfile(lead: Lead, e: PreparedEvent) {
-  const given: Record<string, unknown> = { ...(e.form as { fields?: Record<string, string> } | null)?.fields, ...e.traits };
+  const { name, company, title, ...formTraits } = traitsFromForm((e.form as { fields?: Record<string, unknown> } | null)?.fields);
+  const given: Record<string, unknown> = { name, company, title, ...e.traits };
   const traits = { ...lead.traits };
-  for (const [key, value] of Object.entries(e.traits ?? {})) {
-    if (value !== null && value !== '') traits[key] = typeof value === 'string' ? value.trim() : value;
+  for (const [key, value] of Object.entries({ ...formTraits, ...e.traits })) {
+    if (value !== null && value !== undefined && value !== '') traits[key] = typeof value === 'string' ? value.trim() : value;
   }
   lead.traits = traits;
   for (const field of PROFILE_FIELDS) {

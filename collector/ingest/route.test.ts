@@ -30,6 +30,21 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(1);
   });
 
+  it('leaves the visitor as it was when a duplicate arrives after a session gap (no new session, no score)', async () => {
+    const { post, db, clock } = await setup({}, open);
+    const first = event({ url: 'https://www.acme.test/pricing' });
+    await post(batch([first]));
+    const before = await db.getVisitor('acme', 'visitor-0001');
+    expect(before?.scoreKey).toBeGreaterThan(0);
+    // The same event again, replayed an hour later beside a new visitor's first event (one request, one group).
+    clock.advance(60 * MIN);
+    const replay = { ...first, ts: NOW + 60 * MIN };
+    const other = event({ vid: 'visitor-0002', ts: NOW + 60 * MIN });
+    expect(await (await post(batch([replay, other], { sentAt: NOW + 60 * MIN }))).json()).toEqual({ accepted: 1, duplicates: 1 });
+    expect(await db.getVisitor('acme', 'visitor-0001')).toEqual(before);
+    expect((await db.getVisitor('acme', 'visitor-0002'))?.sessions).toBe(1);
+  });
+
   it('refuses other media types with 415', async () => {
     const { post } = await setup({}, open);
     const res = await post(batch([event()]), { 'content-type': 'application/x-www-form-urlencoded' });

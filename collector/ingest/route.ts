@@ -122,14 +122,8 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     });
     events.sort((a, b) => a.ts - b.ts); // stable: same-ts events keep the page's order
 
-    const outcome = await writer.write({ site, receivedAt: now, ip: truncateIp(rawIp), ua: ua.slice(0, 500), events }).catch((err) => {
-      // A busy or full database is transient: 503 makes the script keep the events and retry them later.
-      if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(String((err as { code?: unknown }).code))) {
-        c.header('Retry-After', '1');
-        throw new ApiError(503, 'unavailable', 'The database is busy; retry later.');
-      }
-      throw err;
-    });
+    // A busy or unreachable database (isTransientDbError) becomes 503 + Retry-After in app.onError: the script retries.
+    const outcome = await writer.write({ site, receivedAt: now, ip: truncateIp(rawIp), ua: ua.slice(0, 500), events });
     metrics.accepted += outcome.accepted;
     metrics.duplicates += outcome.duplicates;
     return c.json(outcome, 202);

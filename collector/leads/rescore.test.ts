@@ -36,6 +36,9 @@ function stream() {
     beacon(pageview('/pricing', NOW - 20 * HOUR, 'browser-dddd'), pageview('/pricing', NOW - HOUR, 'browser-dddd')),
     beacon(pageview('/docs', NOW - 30 * MIN, 'browser-dddd'), form('contact', 'cyd@initech.io', NOW - 29 * MIN, 'browser-dddd', { title: 'Engineer' })),
     beacon(pageview('/pricing', NOW - 3 * HOUR, 'browser-aaaa')), // late for ada's state: rescored from history
+    // more anonymous browsers, so rescore pages through visitors too (batchSize 2 below)
+    beacon(pageview('/pricing', NOW - 6 * HOUR, 'browser-eeee'), pageview('/careers', NOW - 6 * HOUR + MIN, 'browser-eeee')),
+    beacon(pageview('/blog/c', NOW - 7 * DAY, 'browser-ffff'), pageview('/pricing', NOW - HOUR, 'browser-ffff')),
   ];
 }
 
@@ -66,8 +69,8 @@ describe.each(testDatabases())('rescore ($name)', ({ open }) => {
     await live.db.updateSiteRules('acme', GENEROUS);
     const progress: Array<[number, number]> = [];
     const first = await rescoreSite(live.db, 'acme', { now: NOW, batchSize: 2, onProgress: ({ done, total }) => progress.push([done, total]) });
-    expect(first).toMatchObject({ leads: 3, visitors: 1 });
-    expect(progress.at(-1)).toEqual([4, 4]);
+    expect(first).toMatchObject({ leads: 3, visitors: 3 });
+    expect(progress.at(-1)).toEqual([6, 6]);
 
     const fresh = await setup({}, open);
     await fresh.db.updateSiteRules('acme', GENEROUS);

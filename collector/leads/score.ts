@@ -134,8 +134,11 @@ export async function onEventsStored(tx: IngestTx, stored: EventsStored): Promis
     const visitor = stored.visitors.get(vid);
     if (!visitor || visitor.leadId !== null) continue;
     // A visitor first seen now has no earlier history: start from an empty state instead of reading it.
-    const state = visitor.scoreState ?? (stored.newVids.has(vid) ? emptyState() : null);
-    await scoreVisitor(tx, rules, { ...visitor, scoreState: state }, events);
+    const previous = (visitor.scoreState as ScoreState | null) ?? (stored.newVids.has(vid) ? emptyState() : null);
+    const state = await nextState(rules, previous, events, null, async () => tx.listAnonymousEvents(visitor.site, visitor.vid));
+    // The ingest writes the batch's visitors after this hook, score included (one write per visitor).
+    visitor.scoreState = state;
+    visitor.scoreKey = state.scoreKey;
   }
 }
 

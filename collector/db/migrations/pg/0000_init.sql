@@ -87,6 +87,7 @@ CREATE TABLE "sites" (
 CREATE TABLE "stage_changes" (
 	"id" text PRIMARY KEY NOT NULL,
 	"lead_id" text NOT NULL,
+	"site" text,
 	"from" text NOT NULL,
 	"to" text NOT NULL,
 	"at" bigint NOT NULL,
@@ -153,11 +154,14 @@ CREATE INDEX "events_site_lead_ts_idx" ON "events" USING btree ("site","lead_id"
 CREATE INDEX "events_site_vid_ts_idx" ON "events" USING btree ("site","vid","ts");--> statement-breakpoint
 CREATE INDEX "events_ts_idx" ON "events" USING btree ("ts");--> statement-breakpoint
 CREATE UNIQUE INDEX "leads_site_email_uq" ON "leads" USING btree ("site","email");--> statement-breakpoint
-CREATE INDEX "leads_site_score_idx" ON "leads" USING btree ("site","score_key");--> statement-breakpoint
-CREATE INDEX "leads_site_stage_idx" ON "leads" USING btree ("site","stage");--> statement-breakpoint
-CREATE INDEX "leads_site_last_seen_idx" ON "leads" USING btree ("site","last_seen");--> statement-breakpoint
-CREATE INDEX "leads_site_created_idx" ON "leads" USING btree ("site","created_at");--> statement-breakpoint
+CREATE INDEX "leads_site_score_idx" ON "leads" USING btree ("site","score_key","id");--> statement-breakpoint
+CREATE INDEX "leads_site_stage_score_idx" ON "leads" USING btree ("site","stage","score_key","id");--> statement-breakpoint
+CREATE INDEX "leads_site_probability_idx" ON "leads" USING btree ("site","probability","id");--> statement-breakpoint
+CREATE INDEX "leads_site_last_seen_idx" ON "leads" USING btree ("site","last_seen","id");--> statement-breakpoint
+CREATE INDEX "leads_site_created_idx" ON "leads" USING btree ("site","created_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "models_site_version_uq" ON "models" USING btree ("site","version");--> statement-breakpoint
 CREATE INDEX "stage_changes_lead_idx" ON "stage_changes" USING btree ("lead_id","at");--> statement-breakpoint
+CREATE INDEX "stage_changes_site_at_idx" ON "stage_changes" USING btree ("site","at","to","lead_id");--> statement-breakpoint
 CREATE INDEX "visitors_lead_idx" ON "visitors" USING btree ("lead_id");--> statement-breakpoint
+CREATE INDEX "visitors_site_first_seen_idx" ON "visitors" USING btree ("site","first_seen");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("status","next_attempt_at");

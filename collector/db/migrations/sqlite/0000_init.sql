@@ -68,10 +68,11 @@ CREATE TABLE `leads` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `leads_site_email_uq` ON `leads` (`site`,`email`);--> statement-breakpoint
-CREATE INDEX `leads_site_score_idx` ON `leads` (`site`,`score_key`);--> statement-breakpoint
-CREATE INDEX `leads_site_stage_idx` ON `leads` (`site`,`stage`);--> statement-breakpoint
-CREATE INDEX `leads_site_last_seen_idx` ON `leads` (`site`,`last_seen`);--> statement-breakpoint
-CREATE INDEX `leads_site_created_idx` ON `leads` (`site`,`created_at`);--> statement-breakpoint
+CREATE INDEX `leads_site_score_idx` ON `leads` (`site`,`score_key`,`id`);--> statement-breakpoint
+CREATE INDEX `leads_site_stage_score_idx` ON `leads` (`site`,`stage`,`score_key`,`id`);--> statement-breakpoint
+CREATE INDEX `leads_site_probability_idx` ON `leads` (`site`,`probability`,`id`);--> statement-breakpoint
+CREATE INDEX `leads_site_last_seen_idx` ON `leads` (`site`,`last_seen`,`id`);--> statement-breakpoint
+CREATE INDEX `leads_site_created_idx` ON `leads` (`site`,`created_at`,`id`);--> statement-breakpoint
 CREATE TABLE `models` (
 	`id` text PRIMARY KEY NOT NULL,
 	`site` text NOT NULL,
@@ -100,6 +101,7 @@ CREATE TABLE `sites` (
 CREATE TABLE `stage_changes` (
 	`id` text PRIMARY KEY NOT NULL,
 	`lead_id` text NOT NULL,
+	`site` text,
 	`from` text NOT NULL,
 	`to` text NOT NULL,
 	`at` integer NOT NULL,
@@ -109,6 +111,7 @@ CREATE TABLE `stage_changes` (
 );
 --> statement-breakpoint
 CREATE INDEX `stage_changes_lead_idx` ON `stage_changes` (`lead_id`,`at`);--> statement-breakpoint
+CREATE INDEX `stage_changes_site_at_idx` ON `stage_changes` (`site`,`at`,`to`,`lead_id`);--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` text PRIMARY KEY NOT NULL,
 	`email` text NOT NULL,
@@ -133,6 +136,7 @@ CREATE TABLE `visitors` (
 );
 --> statement-breakpoint
 CREATE INDEX `visitors_lead_idx` ON `visitors` (`lead_id`);--> statement-breakpoint
+CREATE INDEX `visitors_site_first_seen_idx` ON `visitors` (`site`,`first_seen`);--> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
 	`id` text PRIMARY KEY NOT NULL,
 	`webhook_id` text NOT NULL,
