@@ -1,6 +1,7 @@
 // Dashboard authorization and CSRF: every page and action refuses without a session, every action without a valid
 // token or from another origin; sign-in is rate limited; cookies carry the right flags; sign-out ends the session.
 import { describe, expect, it } from 'vitest';
+import { testDatabases } from '../collector/db/test-databases';
 import { DASHBOARD_CSP } from '../collector/auth/headers';
 import { BASE, dashboardApp, EMAIL, NOW, PASSWORD } from '../collector/dashboard/testing';
 import { newId } from '../collector/ids';
@@ -38,9 +39,9 @@ const ACTIONS = (leadId: string): Array<[string, Record<string, string>]> => [
   ['/signout', {}],
 ];
 
-describe('without a session', () => {
+describe.each(testDatabases())('without a session ($name)', ({ open }) => {
   it('redirects every dashboard page to the sign-in, keeping where to come back', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const leadId = await withLead(t);
     for (const page of PAGES(leadId)) {
       const res = await t.request(page);
@@ -51,7 +52,7 @@ describe('without a session', () => {
   });
 
   it('refuses every action with 401 and changes nothing', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const leadId = await withLead(t);
     for (const [path, fields] of ACTIONS(leadId)) {
       const res = await t.post(path, '', fields);
@@ -64,7 +65,7 @@ describe('without a session', () => {
   });
 
   it('treats a made-up or expired session cookie as no session', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     expect((await t.request('/leads', { headers: { cookie: 'piste_session=made-up' } })).status).toBe(302);
     const { cookie } = await t.signIn();
     t.clock.advance(7 * 24 * 3600 * 1000 + 1);
@@ -72,9 +73,9 @@ describe('without a session', () => {
   });
 });
 
-describe('with a session', () => {
+describe.each(testDatabases())('with a session ($name)', ({ open }) => {
   it('shows every page, with the strict CSP and no caching', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const leadId = await withLead(t);
     const { cookie } = await t.signIn();
     for (const page of PAGES(leadId).slice(1)) {
@@ -87,7 +88,7 @@ describe('with a session', () => {
   });
 
   it('refuses every action with a missing or wrong _csrf, or from another origin (403, HTML)', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const leadId = await withLead(t);
     const { cookie, csrf } = await t.signIn();
     for (const [path, fields] of ACTIONS(leadId)) {
@@ -108,7 +109,7 @@ describe('with a session', () => {
   });
 
   it('lets the same actions through with the token from the same origin', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const leadId = await withLead(t);
     const { cookie, csrf } = await t.signIn();
     const ok = async (path: string, fields: Record<string, string>) => (await t.post(path, cookie, { ...fields, _csrf: csrf })).status;
@@ -127,7 +128,7 @@ describe('with a session', () => {
   });
 
   it('answers unknown leads with an HTML 404 page', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const { cookie } = await t.signIn();
     const res = await t.request('/leads/nope', { headers: { cookie } });
     expect(res.status).toBe(404);
@@ -136,9 +137,9 @@ describe('with a session', () => {
   });
 });
 
-describe('sign-in', () => {
+describe.each(testDatabases())('sign-in ($name)', ({ open }) => {
   it('gives the same answer for a wrong password and an unknown email', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const attempt = (email: string, password: string) => t.post('/signin', '', { email, password });
     const wrong = await attempt(EMAIL, 'wrong password');
     const unknown = await attempt('nobody@northwind.example', PASSWORD);
@@ -151,14 +152,14 @@ describe('sign-in', () => {
   });
 
   it('refuses a sign-in posted from another site (login CSRF)', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const res = await t.post('/signin', '', { email: EMAIL, password: PASSWORD }, { origin: 'https://evil.example' });
     expect(res.status).toBe(403);
     expect(res.headers.get('set-cookie')).toBeNull();
   });
 
   it('allows 5 attempts a minute per client and email, then answers 429 with Retry-After', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     for (let i = 0; i < 5; i++) expect((await t.post('/signin', '', { email: EMAIL, password: `guess ${i}` })).status).toBe(401);
     const limited = await t.post('/signin', '', { email: EMAIL, password: PASSWORD });
     expect(limited.status).toBe(429);
@@ -171,18 +172,18 @@ describe('sign-in', () => {
   });
 
   it('sets an HttpOnly, SameSite=Lax cookie, Secure only behind https (trusted proxy)', async () => {
-    const plain = (await (await dashboardApp()).signIn()).setCookie;
+    const plain = (await (await dashboardApp({}, open)).signIn()).setCookie;
     expect(plain).toContain('HttpOnly');
     expect(plain).toContain('SameSite=Lax');
     expect(plain).not.toContain('Secure');
-    const proxied = await dashboardApp({ PISTE_TRUST_PROXY: '1' });
+    const proxied = await dashboardApp({ PISTE_TRUST_PROXY: '1' }, open);
     const https = await proxied.signIn(EMAIL, PASSWORD, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'localhost:8787', origin: 'https://localhost:8787' });
     expect(https.setCookie).toContain('Secure');
     expect(https.setCookie).toContain('HttpOnly');
   });
 
   it('stores only a hash of the session id and never redirects off-site after sign-in', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const res = await t.request('/signin?next=%2F%2Fevil.example', {
       method: 'POST',
       headers: { origin: BASE, 'content-type': 'application/x-www-form-urlencoded' },
@@ -194,9 +195,9 @@ describe('sign-in', () => {
   });
 });
 
-describe('sign-out', () => {
+describe.each(testDatabases())('sign-out ($name)', ({ open }) => {
   it('deletes the session on the server: the old cookie no longer works', async () => {
-    const t = await dashboardApp();
+    const t = await dashboardApp({}, open);
     const { cookie, csrf } = await t.signIn();
     const out = await t.post('/signout', cookie, { _csrf: csrf });
     expect(out.status).toBe(303);

@@ -1,11 +1,12 @@
 // Every /api route and every state-changing dashboard action, enumerated: refused without credentials, with a wrong
 // token, and (dashboard) with a session but no valid CSRF token. A group not mounted yet must answer 404 everywhere.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { hashPassword } from '../collector/auth/password';
 import { createCollector } from '../collector/app';
 import { fixedClock } from '../collector/clock';
 import { loadConfig } from '../collector/config';
-import { openDatabase } from '../collector/db/open';
+import type { Database } from '../collector/db/repository';
+import { testDatabases } from '../collector/db/test-databases';
 import { newId } from '../collector/ids';
 
 const NOW = Date.UTC(2026, 0, 15, 12);
@@ -51,8 +52,9 @@ const DASHBOARD_ACTIONS: Array<[string, Record<string, string>]> = [
   [`/tokens/${LEAD}/delete`, {}],
 ];
 
-async function app() {
-  const db = await openDatabase(':memory:');
+async function app(open: () => Promise<Database>) {
+  const db = await open();
+  onTestFinished(() => db.close());
   await db.createSite({ key: 'acme', name: 'Acme', origins: ['https://www.acme.test'] }, NOW);
   await db.createUser({ id: newId(), email: 'ada@acme.io', passwordHash: await hashPassword('correct horse'), createdAt: NOW });
   const config = loadConfig({ DATABASE_URL: ':memory:', PISTE_API_TOKEN: API_TOKEN, PISTE_SECRET: 'a-long-enough-signing-secret' });
@@ -73,9 +75,9 @@ async function expectErrorShape(res: Response, code: string) {
   expect(await res.json()).toEqual({ error: { code, message: expect.any(String) } });
 }
 
-describe('authorization of /api', () => {
+describe.each(testDatabases())('authorization of /api ($name)', ({ open }) => {
   it('answers every route 401 in the error shape without credentials and with a wrong token (or 404 everywhere until /api is mounted)', async () => {
-    const { app: a } = await app();
+    const { app: a } = await app(open);
     const mounted = (await a.request(apiRequest('GET', '/api/leads', undefined))).status !== 404;
     for (const [method, path, body] of API_ROUTES) {
       for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Basic ${API_TOKEN}` }, { authorization: `Bearer ${API_TOKEN}x` }]) {
@@ -88,7 +90,7 @@ describe('authorization of /api', () => {
   });
 
   it('refuses a session cookie that is not a live session', async () => {
-    const { app: a } = await app();
+    const { app: a } = await app(open);
     const mounted = (await a.request(apiRequest('GET', '/api/leads', undefined))).status !== 404;
     for (const [method, path, body] of API_ROUTES) {
       const res = await a.request(apiRequest(method, path, body, { cookie: `piste_session=${newId()}${newId()}`, origin: BASE }));
@@ -115,9 +117,9 @@ function form(path: string, fields: Record<string, string>, headers: Record<stri
   });
 }
 
-describe('authorization of dashboard actions', () => {
+describe.each(testDatabases())('authorization of dashboard actions ($name)', ({ open }) => {
   it('refuses every state-changing action without a session (or answers 404 everywhere until the dashboard is mounted)', async () => {
-    const { app: a, db } = await app();
+    const { app: a, db } = await app(open);
     const mounted = (await a.request(`${BASE}/signin`)).status === 200;
     for (const [path, fields] of DASHBOARD_ACTIONS) {
       const res = await a.request(form(path, fields));
@@ -129,7 +131,7 @@ describe('authorization of dashboard actions', () => {
   });
 
   it('refuses every action 403 with a session but a missing, wrong or cross-origin CSRF token', async () => {
-    const { app: a, db } = await app();
+    const { app: a, db } = await app(open);
     const cookie = await signIn(a);
     if (cookie === null) {
       // Not mounted yet: sign-in does not exist, so there is no session to test with.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csrfTokenFor } from '../collector/auth/csrf';
 import { newSecretToken } from '../collector/auth/tokens';
+import { testDatabases } from '../collector/db/test-databases';
 import { newId } from '../collector/ids';
 import { batch, event, setup } from '../collector/ingest/testing';
 import { createOpenToken } from '../collector/links/tokens';
@@ -48,8 +49,8 @@ describe('ids an attacker can see', () => {
     expectRandomIds(many(newId));
   });
 
-  it('lead ids and server session ids made by ingest are random, whatever the order of creation', async () => {
-    const s = await setup({ PISTE_RATE_LIMIT: '1000/1000' });
+  it.each(testDatabases())('lead ids and server session ids made by ingest are random, whatever the order of creation ($name)', async ({ open }) => {
+    const s = await setup({ PISTE_RATE_LIMIT: '1000/1000' }, open);
     for (let i = 0; i < 120; i++) {
       const vid = `visitor-${String(i).padStart(4, '0')}`;
       const res = await s.post(batch([event({ vid, type: 'identify', email: `person${i}@acme-${i}.io` })]));

@@ -1,6 +1,7 @@
 // POST /e under abuse: per-IP rate limit (429 + Retry-After, bounded memory), IP truncation before storage, bots dropped.
 import { describe, expect, it } from 'vitest';
-import type { SqliteRepository } from '../collector/db/sqlite';
+import type { Database } from '../collector/db/repository';
+import { sqlRows, testDatabases } from '../collector/db/test-databases';
 import { batch, event, setup } from '../collector/ingest/testing';
 
 const BOT_UAS = [
@@ -13,28 +14,27 @@ const BOT_UAS = [
   'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)',
 ];
 
-async function trusted(env: Record<string, string> = {}) {
-  const s = await setup({ PISTE_TRUST_PROXY: '1', ...env });
-  const raw = (s.db as SqliteRepository).raw;
-  const stored = () => (raw.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+async function trusted(open: () => Promise<Database>, env: Record<string, string> = {}) {
+  const s = await setup({ PISTE_TRUST_PROXY: '1', ...env }, open);
+  const stored = async () => (await sqlRows(s.db, 'SELECT count(*) AS n FROM events'))[0].n as number;
   const from = (ip: string, events: unknown[] = [event()]) => s.post(batch(events), { 'x-forwarded-for': ip });
   return { ...s, stored, from };
 }
 
-describe('rate limit on POST /e', () => {
+describe.each(testDatabases())('rate limit on POST /e ($name)', ({ open }) => {
   it('allows a burst of 100 per client IP by default, then answers 429 with Retry-After in the error shape and stores nothing', async () => {
-    const s = await trusted();
+    const s = await trusted(open);
     for (let i = 0; i < 100; i++) expect((await s.from('198.51.100.7')).status).toBe(202);
-    const before = s.stored();
+    const before = await s.stored();
     const refused = await s.from('198.51.100.7');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await refused.json()).toEqual({ error: { code: 'rate_limited', message: expect.any(String) } });
-    expect(s.stored()).toBe(before);
+    expect(await s.stored()).toBe(before);
   });
 
   it('leaves other client IPs unaffected, and refills at 50 a second', async () => {
-    const s = await trusted();
+    const s = await trusted(open);
     for (let i = 0; i < 100; i++) await s.from('198.51.100.7');
     expect((await s.from('198.51.100.7')).status).toBe(429);
     expect((await s.from('198.51.100.8')).status).toBe(202);
@@ -47,7 +47,7 @@ describe('rate limit on POST /e', () => {
   });
 
   it('reads PISTE_RATE_LIMIT as RATE/BURST', async () => {
-    const s = await trusted({ PISTE_RATE_LIMIT: '2/3' });
+    const s = await trusted(open, { PISTE_RATE_LIMIT: '2/3' });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await s.from('198.51.100.9')).status);
     expect(statuses).toEqual([202, 202, 202, 429]);
@@ -56,7 +56,7 @@ describe('rate limit on POST /e', () => {
   });
 
   it('keeps its memory bounded under many client IPs: past 10 000 the least recently seen are forgotten', async () => {
-    const s = await trusted({ PISTE_RATE_LIMIT: '1/1' });
+    const s = await trusted(open, { PISTE_RATE_LIMIT: '1/1' });
     expect((await s.from('198.51.100.1', [])).status).toBe(202);
     expect((await s.from('198.51.100.1', [])).status).toBe(429);
     // 10 000 other addresses (an attacker rotating IPs): the limiter forgets the oldest instead of growing.
@@ -69,7 +69,7 @@ describe('rate limit on POST /e', () => {
   }, 60_000);
 });
 
-describe('client IP truncation', () => {
+describe.each(testDatabases())('client IP truncation ($name)', ({ open }) => {
   const cases: Array<[string, string]> = [
     ['203.0.113.77', '203.0.113.0'],
     ['2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3::'],
@@ -82,27 +82,27 @@ describe('client IP truncation', () => {
   ];
   for (const [given, kept] of cases) {
     it(`stores ${given} as ${kept}`, async () => {
-      const s = await trusted();
+      const s = await trusted(open);
       expect((await s.from(given)).status).toBe(202);
       expect((await s.db.listVisitorEvents('acme', 'visitor-0001'))[0].ip).toBe(kept);
     });
   }
 
   it('stores no address at all for something that is not one', async () => {
-    const s = await trusted();
+    const s = await trusted(open);
     await s.from('<script>alert(1)</script>');
     expect((await s.db.listVisitorEvents('acme', 'visitor-0001'))[0].ip).toBeNull();
   });
 });
 
-describe('bots', () => {
+describe.each(testDatabases())('bots ($name)', ({ open }) => {
   for (const ua of BOT_UAS) {
     it(`answers 202 and stores nothing for ${ua.slice(0, 60)}`, async () => {
-      const s = await trusted();
+      const s = await trusted(open);
       const res = await s.post(batch([event(), event()]), { 'user-agent': ua });
       expect(res.status).toBe(202);
       expect(await res.json()).toEqual({ accepted: 0, duplicates: 0 });
-      expect(s.stored()).toBe(0);
+      expect(await s.stored()).toBe(0);
       expect(s.metrics.botEvents).toBe(2);
     });
   }

@@ -16,12 +16,15 @@ import {
   type Site,
   type StageChange,
   type StoredEvent,
+  type StoredModel,
+  type TrainingLead,
   type User,
   type Visitor,
   type Webhook,
   type WebhookDelivery,
 } from './repository';
 import type { Delivery } from '../webhooks/store';
+import { newId } from '../ids';
 
 const MIGRATIONS = fileURLToPath(new URL('./migrations/pg', import.meta.url));
 /** Key of the advisory lock that keeps collectors starting together from migrating at the same time. */
@@ -29,6 +32,7 @@ const MIGRATION_LOCK = 7_305_118_227;
 /** Errors of a race with another collector: the whole group is rolled back and run again. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const GROUP_ATTEMPTS = 6;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 const LEAD_COLUMNS = `id, site, email, name, company, title, traits, stage, stage_at AS "stageAt", rejected_at AS "rejectedAt",
   score_key AS "scoreKey", score_state AS "scoreState", fit_points AS "fitPoints", grade, probability,
@@ -44,9 +48,19 @@ const DELIVERY_COLUMNS = `id, webhook_id AS "webhookId", lead_id AS "leadId", ty
   next_attempt_at AS "nextAttemptAt", last_status AS "lastStatus", last_error AS "lastError", created_at AS "createdAt",
   delivered_at AS "deliveredAt"`;
 
+const SCORING_EVENT_COLUMNS = `site, id, vid, lead_id AS "leadId", session_id AS "sessionId", type, ts, 0::int8 AS "receivedAt",
+  NULL AS url, NULL AS ref, NULL AS title, cat, name, NULL::json AS props, email, NULL::json AS traits, form, NULL AS ip, NULL AS ua`;
+const MODEL_COLUMNS = `id, site, version, created_at AS "createdAt", params, metrics, active`;
+
 type Row = Record<string, any>;
 /** Values go to `json` columns as text: `json` (not `jsonb`) keeps key order, so answers match SQLite byte for byte. */
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite can): it is dropped from text values rather than failing the request.
+ * JSON values are unaffected (JSON.stringify writes it as the escape \u0000).
+ */
+const withoutNul = (v: unknown) => (typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '') : v);
 
 const toSite = (r: Row): Site => ({ ...r, origins: r.origins ?? [] }) as Site;
 const toLead = (r: Row): Lead => ({ ...r, traits: r.traits ?? {} }) as Lead;
@@ -62,7 +76,9 @@ const types = {
  * @example const db = await openPg('postgres://postgres@127.0.0.1:5432/piste')
  */
 export async function openPg(url: string, options: { max?: number } = {}): Promise<PgRepository> {
-  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10 });
+  // A request waits at most CONNECT_TIMEOUT_MS for a connection, then fails as transient (503, retried by the script).
+  // pipeline: a client sends a statement without waiting for the previous answer (ingest's blind writes use it).
+  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, pipeline: true });
   // An idle client losing its server (restart, failover) must not crash the process: the pool replaces it.
   pool.on('error', () => {});
   const db = new PgRepository(pool);
@@ -84,7 +100,7 @@ export class PgRepository implements Repository {
 
   /** Runs a named statement: PostgreSQL parses and plans it once per connection. */
   private async run(on: Queryable, name: keyof typeof SQL, values: unknown[] = []) {
-    return on.query({ name, text: SQL[name], values });
+    return on.query({ name, text: SQL[name], values: values.map(withoutNul) });
   }
 
   private async rows(name: keyof typeof SQL, values: unknown[] = [], on: Queryable = this.pool) {
@@ -95,8 +111,25 @@ export class PgRepository implements Repository {
     return (await this.rows(name, values, on))[0] as Row | undefined;
   }
 
-  async migrate() {
+  /**
+   * A client of our own for several statements. While checked out it has no listener of the pool's: a connection lost
+   * between two statements (server restart, pg_terminate_backend) would be an uncaught 'error' event and end the
+   * process. This one records the loss, and `release` then destroys the client instead of pooling it.
+   */
+  private async checkout() {
     const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
+    const release = (broken?: Error) => {
+      client.removeListener('error', onError);
+      client.release(broken ?? lost);
+    };
+    return { client, release };
+  }
+
+  async migrate() {
+    const { client, release } = await this.checkout();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       // The bookkeeping table lives in the current schema, so several installations (or test runs) can share a database.
@@ -104,7 +137,7 @@ export class PgRepository implements Repository {
       await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS, migrationsSchema: rows[0].schema ?? 'public' });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-      client.release();
+      release();
     }
   }
 
@@ -118,7 +151,7 @@ export class PgRepository implements Repository {
 
   /** Runs `fn` in one transaction on one pooled client. */
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, release } = await this.checkout();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -129,53 +162,86 @@ export class PgRepository implements Repository {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw error;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
   async writeGroup<I, R>(items: I[], fn: (tx: IngestTx, item: I) => Promise<R>): Promise<GroupResult<R>[]> {
-    const client = await this.pool.connect();
+    const { client, release } = await this.checkout();
     let broken: Error | undefined;
+    // Items almost never fail alone, so a group first runs without savepoints; only when one fails is it run again
+    // with each item in its own savepoint, so that item alone is rolled back.
+    let isolate = false;
     try {
       for (let attempt = 1; ; attempt++) {
-        const results = await this.runGroup(client, items, fn, attempt < GROUP_ATTEMPTS);
-        if (results) return results;
+        const canRetry = attempt < GROUP_ATTEMPTS;
+        const results = isolate ? await this.runIsolated(client, items, fn, canRetry) : await this.runTogether(client, items, fn, canRetry);
+        if (results === 'isolate') isolate = true;
+        else if (results) return results;
         // Lost a race (deadlock with another collector, a visitor inserted meanwhile): back off a little, run it all again.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        else await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       }
     } catch (error) {
       broken = error as Error;
       throw error;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
-  /** One attempt; null when an item lost a race with another collector and the group must run again. */
-  private async runGroup<I, R>(client: pg.PoolClient, items: I[], fn: (tx: IngestTx, item: I) => Promise<R>, canRetry: boolean) {
-    const tx = this.ingestTx(client);
+  /**
+   * The group as one transaction without savepoints: the pool's clients pipeline, so an item's blind writes travel
+   * with the next item's first read and the last ones with COMMIT. An anonymous pageview costs two round trips (read
+   * the visitor, insert the event). 'isolate' when an item failed (run again with runIsolated); null after a lost race.
+   */
+  private async runTogether<I, R>(client: pg.PoolClient, items: I[], fn: (tx: IngestTx, item: I) => Promise<R>, canRetry: boolean) {
+    const writes = new PendingWrites();
+    const tx = this.ingestTx(client, writes);
+    const values: R[] = [];
+    writes.add(client.query('BEGIN'));
+    try {
+      for (const item of items) values.push(await fn(tx, item));
+      writes.add(client.query('COMMIT'));
+      await writes.settle();
+      return values.map((value): GroupResult<R> => ({ ok: true, value }));
+    } catch (thrown) {
+      // A failed write aborts the transaction, so what ran after it failed too: the write's error is the cause.
+      const error = (await writes.firstError()) ?? thrown;
+      await client.query('ROLLBACK'); // throws when the connection is gone: the whole group fails (503, retried)
+      if (canRetry && RETRYABLE.has((error as { code?: string }).code ?? '')) return null;
+      if (items.length === 1) return [{ ok: false, error } as GroupResult<R>];
+      return 'isolate' as const;
+    }
+  }
+
+  /** Each item in its own savepoint, so a failing item rolls back only itself; null after a lost race. */
+  private async runIsolated<I, R>(client: pg.PoolClient, items: I[], fn: (tx: IngestTx, item: I) => Promise<R>, canRetry: boolean) {
+    const writes = new PendingWrites();
+    const tx = this.ingestTx(client, writes);
     const results: GroupResult<R>[] = [];
-    await client.query('BEGIN');
+    writes.add(client.query('BEGIN'));
     try {
       for (const item of items) {
-        await client.query('SAVEPOINT item');
+        writes.add(client.query('SAVEPOINT item'));
         try {
           const value = await fn(tx, item);
-          await client.query('RELEASE SAVEPOINT item');
+          writes.add(client.query('RELEASE SAVEPOINT item'));
+          await writes.settle();
           results.push({ ok: true, value });
-        } catch (error) {
+        } catch (thrown) {
+          const error = (await writes.firstError()) ?? thrown;
           if (canRetry && RETRYABLE.has((error as { code?: string }).code ?? '')) {
             await client.query('ROLLBACK');
             return null;
           }
-          await client.query('ROLLBACK TO SAVEPOINT item');
-          await client.query('RELEASE SAVEPOINT item');
+          await Promise.all([client.query('ROLLBACK TO SAVEPOINT item'), client.query('RELEASE SAVEPOINT item')]);
           results.push({ ok: false, error });
         }
       }
       await client.query('COMMIT');
       return results;
     } catch (error) {
+      await writes.firstError();
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     }
@@ -184,9 +250,11 @@ export class PgRepository implements Repository {
   /**
    * The ingest statements on the group's client. Visitors and leads are read FOR UPDATE: a second collector working on
    * the same browser or person waits for this commit, then reads what it wrote, so counters never lose an update.
+   * Writes whose answer ingest does not need go to `writes` unawaited; the server still runs everything in order.
    */
-  private ingestTx(client: pg.PoolClient): IngestTx {
+  private ingestTx(client: pg.PoolClient, writes: PendingWrites): IngestTx {
     const row = (name: keyof typeof SQL, values: unknown[]) => this.row(name, values, client);
+    const write = async (name: keyof typeof SQL, values: unknown[]) => writes.add(this.run(client, name, values));
     return {
       eventExists: async (site, id) => (await row('eventExists', [site, id])) !== undefined,
       insertEvent: async (e) =>
@@ -197,59 +265,80 @@ export class PgRepository implements Repository {
           ])
         ).rowCount === 1,
       getVisitor: async (site, vid) => (await row('visitorForUpdate', [site, vid])) as Visitor | undefined,
-      insertVisitor: async (v) => {
-        await this.run(client, 'insertVisitor', [v.site, v.vid, v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState)]);
-      },
-      updateVisitor: async (site, vid, c) => {
-        await this.run(client, 'updateVisitor', [c.leadId, c.firstSeen, c.lastSeen, c.lastSessionId, c.sessions, site, vid]);
-      },
+      insertVisitor: (v) =>
+        write('insertVisitor', [v.site, v.vid, v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState)]),
+      updateVisitor: (site, vid, c) => write('updateVisitor', [c.leadId, c.firstSeen, c.lastSeen, c.lastSessionId, c.sessions, site, vid]),
+      saveVisitor: (v) =>
+        write('saveVisitor', [v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState), v.site, v.vid]),
       getLead: async (id) => {
         const r = await row('leadForUpdate', [id]);
         return r && toLead(r);
       },
       findOrCreateLead: async (l) => {
-        const created =
-          (
-            await this.run(client, 'insertLead', [
-              l.id, l.site, l.email, l.name, l.company, l.title, json(l.traits), l.stage, l.stageAt, l.scoreKey, l.fitPoints,
-              l.grade, l.firstSeen, l.lastSeen, l.visits, l.pageviews, l.createdAt,
-            ])
-          ).rowCount === 1;
-        // READ COMMITTED: after waiting on a concurrent insert of the same email, this statement sees the committed lead.
-        return { lead: toLead((await row('leadByEmailForUpdate', [l.site, l.email]))!), created };
+        // Sent together: the read runs after the insert, and under READ COMMITTED, after waiting on a concurrent insert
+        // of the same email, it sees the committed lead.
+        const [inserted, stored] = await Promise.all([
+          this.run(client, 'insertLead', [
+            l.id, l.site, l.email, l.name, l.company, l.title, json(l.traits), l.stage, l.stageAt, l.scoreKey, l.fitPoints,
+            l.grade, l.firstSeen, l.lastSeen, l.visits, l.pageviews, l.createdAt,
+          ]),
+          row('leadByEmailForUpdate', [l.site, l.email]),
+        ]);
+        return { lead: toLead(stored!), created: inserted.rowCount === 1 };
       },
       attachAnonymousEvents: async (site, vid, leadId) => {
         const c = (await row('attachEvents', [leadId, site, vid]))!;
         return { pageviews: c.pageviews, sessions: c.sessions, firstTs: c.firstTs, lastTs: c.lastTs };
       },
-      updateLeadActivity: async (id, c) => {
-        await this.run(client, 'updateLeadActivity', [c.visits, c.pageviews, c.firstSeen, c.lastSeen, id]);
-      },
-      updateLeadProfile: async (id, p) => {
-        await this.run(client, 'updateLeadProfile', [p.name, p.company, p.title, json(p.traits), id]);
-      },
-      insertStageChange: async (c) => this.insertStageChange(c, client),
+      updateLeadActivity: (id, c) => write('updateLeadActivity', [c.visits, c.pageviews, c.firstSeen, c.lastSeen, id]),
+      updateLeadProfile: (id, p) => write('updateLeadProfile', [p.name, p.company, p.title, json(p.traits), id]),
+      insertStageChange: (c) => write('insertStageChange', [c.id, c.leadId, c.from, c.to, c.at, c.cause, c.actor]),
       // --- scoring, stages and webhooks (collector/leads) ---
       setLeadStage: async (id, from, to, at, rejectedAt) =>
         (rejectedAt === undefined
           ? await this.run(client, 'setLeadStage', [to, at, id, from])
           : await this.run(client, 'setLeadStageRejected', [to, at, rejectedAt, id, from])
         ).rowCount === 1,
-      updateLeadScore: async (id, c) => {
-        await this.run(client, 'updateLeadScore', [c.scoreKey, json(c.scoreState), c.fitPoints, c.grade, id]);
-      },
-      updateVisitorScore: async (site, vid, c) => {
-        await this.run(client, 'updateVisitorScore', [c.scoreKey, json(c.scoreState), site, vid]);
-      },
+      updateLeadScore: (id, c) => write('updateLeadScore', [c.scoreKey, json(c.scoreState), c.fitPoints, c.grade, id]),
+      updateVisitorScore: (site, vid, c) => write('updateVisitorScore', [c.scoreKey, json(c.scoreState), site, vid]),
       listLeadEvents: async (leadId) => (await this.rows('allLeadEvents', [leadId], client)) as StoredEvent[],
       listAnonymousEvents: async (site, vid) => (await this.rows('anonymousEvents', [site, vid], client)) as StoredEvent[],
       latestVisitorOf: async (leadId) => (await row('latestVisitorOf', [leadId]))?.vid,
       webhooksFor: async (site, event) =>
         ((await this.rows('webhooksForSite', [site], client)) as Webhook[]).filter((w) => w.events === null || w.events.includes(event)),
-      insertDelivery: async (d) => {
-        await this.run(client, 'insertDelivery', [d.id, d.webhookId, d.leadId, d.type, d.payload, d.now]);
+      insertDelivery: (d) => write('insertDelivery', [d.id, d.webhookId, d.leadId, d.type, d.payload, d.now]),
+      // --- models ---
+      activeModelRef: async (site) => (await row('activeModelRef', [site])) as { id: string; version: number } | undefined,
+      getActiveModel: async (site) => {
+        const r = await row('activeModel', [site]);
+        return r && toModel(r);
+      },
+      updateLeadProbability: (id, probability) => write('setLeadProbability', [probability, id]),
+      // --- rescore ---
+      scoringPage: async (site, afterId, limit) => {
+        const leads = (await this.rows('leadPage', [site, afterId, limit], client)).map(toLead);
+        const events = await this.eventsByOwner(client, 'leadPageEvents', site, leads.map((l) => l.id), 'leadId');
+        return leads.map((lead) => ({ lead, events: events.get(lead.id) ?? [] }));
+      },
+      anonymousScoringPage: async (site, after, limit) => {
+        const visitors = (await this.rows('anonymousVisitorPage', [site, after, limit], client)) as Visitor[];
+        const events = await this.eventsByOwner(client, 'anonymousPageEvents', site, visitors.map((v) => v.vid), 'vid');
+        return visitors.map((visitor) => ({ visitor, events: events.get(visitor.vid) ?? [] }));
       },
     };
+  }
+
+  /** A page's events in one query (`owners`: lead ids or vids), grouped by owner, each list in (ts, id) order. */
+  private async eventsByOwner(client: pg.PoolClient, name: 'leadPageEvents' | 'anonymousPageEvents', site: string, owners: string[], by: 'leadId' | 'vid') {
+    const grouped = new Map<string, StoredEvent[]>();
+    if (owners.length === 0) return grouped;
+    for (const e of (await this.rows(name, [site, owners], client)) as StoredEvent[]) {
+      const key = e[by]!;
+      const list = grouped.get(key);
+      if (list) list.push(e);
+      else grouped.set(key, [e]);
+    }
+    return grouped;
   }
 
   async getSite(key: string) {
@@ -290,7 +379,7 @@ export class PgRepository implements Repository {
     let n = 0;
     const text = `SELECT ${LEAD_COLUMNS} FROM leads ${query.sql.replace(/\?/g, () => `$${++n}`)}`;
     // One named statement per filter combination, like SQLite's statement cache (the key names the SQL text).
-    const { rows } = await this.pool.query({ name: `listLeads:${query.key}`, text, values: query.params });
+    const { rows } = await this.pool.query({ name: `listLeads:${query.key}`, text, values: query.params.map(withoutNul) });
     return rows.map(toLead);
   }
 
@@ -488,6 +577,71 @@ export class PgRepository implements Repository {
   async countAnonymousVisitors(site: string) {
     return (await this.row('countAnonymousVisitors', [site]))!.n as number;
   }
+
+  // --- models ---
+  saveModel(site: string, params: unknown, metrics: unknown, now: number) {
+    return this.transaction(async (client) => {
+      // Serializes two trainings of one site (two collectors): the second waits, then takes the next version.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`piste:model:${site}`]);
+      const version = (((await this.row('maxModelVersion', [site], client))!.v as number | null) ?? 0) + 1;
+      const id = newId();
+      await this.run(client, 'deactivateModels', [site]);
+      await this.run(client, 'insertModel', [id, site, version, now, json(params), json(metrics)]);
+      return { id, version };
+    });
+  }
+
+  async getActiveModel(site: string) {
+    const r = await this.row('activeModel', [site]);
+    return r && toModel(r);
+  }
+
+  async listModels(site: string) {
+    return (await this.rows('models', [site])).map(toModel);
+  }
+
+  /** Two statements per page: the leads, then all their events at once (grouped here), not one query per lead. */
+  async listTrainingLeads(site: string, afterId: string | null, limit: number): Promise<TrainingLead[]> {
+    const rows = await this.rows('trainingLeads', [site, afterId, limit]);
+    const events = new Map<string, StoredEvent[]>(rows.map((r) => [r.id as string, []]));
+    if (rows.length > 0) {
+      for (const e of (await this.rows('trainingEvents', [site, [...events.keys()]])) as StoredEvent[]) events.get(e.leadId!)!.push(e);
+    }
+    return rows.map(({ reachedSqlAt, ...lead }) => ({
+      lead: toLead(lead),
+      reachedSqlAt: (reachedSqlAt as number | null) ?? null,
+      events: events.get(lead.id as string)!,
+    }));
+  }
+}
+
+const toModel = (r: Row): StoredModel => ({ ...r, metrics: r.metrics ?? null }) as StoredModel;
+
+/**
+ * Statements sent without waiting for their answer (the client pipelines them behind what is already on the wire).
+ * `settle` waits for all of them and throws the first failure.
+ */
+class PendingWrites {
+  private pending: Promise<unknown>[] = [];
+
+  add(statement: Promise<unknown>) {
+    statement.catch(() => {}); // observed in settle/firstError; never an unhandled rejection meanwhile
+    this.pending.push(statement);
+  }
+
+  async settle() {
+    const error = await this.firstError();
+    if (error !== undefined) throw error;
+  }
+
+  /**
+   * Waits for every statement in flight; the error of the first one sent that failed. In send order, not in the order
+   * the rejections arrive: a failed write aborts the transaction, and the 25P02 of a later statement may settle first.
+   */
+  async firstError(): Promise<unknown> {
+    for (const result of await Promise.allSettled(this.pending.splice(0))) if (result.status === 'rejected') return result.reason;
+    return undefined;
+  }
 }
 
 /**
@@ -535,6 +689,8 @@ const SQL = {
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   updateVisitor: `UPDATE visitors SET lead_id = $1, first_seen = $2, last_seen = $3, last_session_id = $4, sessions = $5
     WHERE site = $6 AND vid = $7`,
+  saveVisitor: `UPDATE visitors SET lead_id = $1, first_seen = $2, last_seen = $3, last_session_id = $4, sessions = $5, score_key = $6,
+    score_state = $7 WHERE site = $8 AND vid = $9`,
 
   lead: `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = $1`,
   leadForUpdate: `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = $1 FOR UPDATE`,
@@ -547,7 +703,7 @@ const SQL = {
   updateLeadProfile: 'UPDATE leads SET name = $1, company = $2, title = $3, traits = $4 WHERE id = $5',
   countLeads: 'SELECT count(*) AS n FROM leads WHERE site = $1',
 
-  insertStageChange: 'INSERT INTO stage_changes (id, lead_id, "from", "to", at, cause, actor) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+  insertStageChange: 'INSERT INTO stage_changes (id, lead_id, site, "from", "to", at, cause, actor) VALUES ($1, $2, (SELECT site FROM leads WHERE id = $2), $3, $4, $5, $6, $7)',
   // Put in chain order by inChainOrder.
   stageChanges: `SELECT id, lead_id AS "leadId", "from", "to", at, cause, actor FROM stage_changes WHERE lead_id = $1 ORDER BY at, ctid`,
 
@@ -608,11 +764,14 @@ const SQL = {
   deleteWebhook: 'DELETE FROM webhooks WHERE id = $1',
   deliveries: `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ($1::text IS NULL OR webhook_id = $1)
     ORDER BY created_at DESC, id COLLATE "C" LIMIT $2`,
-  claimDue: `WITH due AS (SELECT id FROM webhook_deliveries
+  // Returned in the order the rows were stored (ctid before the claim's update), as SQLite returns them (rowid): a
+  // lead's stage changes enqueued together (visitor→lead, lead→sql) are sent in that order.
+  claimDue: `WITH due AS (SELECT id, ctid AS pos FROM webhook_deliveries
       WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2)
-      ORDER BY next_attempt_at, id COLLATE "C" LIMIT $3 FOR UPDATE SKIP LOCKED)
-    UPDATE webhook_deliveries AS d SET locked_until = $1 FROM due, webhooks w WHERE d.id = due.id AND w.id = d.webhook_id
-    RETURNING d.id, d.webhook_id AS "webhookId", w.url, w.secret, d.payload::text AS payload, d.attempts, d.created_at AS "createdAt"`,
+      ORDER BY next_attempt_at, id COLLATE "C" LIMIT $3 FOR UPDATE SKIP LOCKED),
+    claimed AS (UPDATE webhook_deliveries AS d SET locked_until = $1 FROM due, webhooks w WHERE d.id = due.id AND w.id = d.webhook_id
+      RETURNING d.id, d.webhook_id AS "webhookId", w.url, w.secret, d.payload::text AS payload, d.attempts, d.created_at AS "createdAt", due.pos)
+    SELECT id, "webhookId", url, secret, payload, attempts, "createdAt" FROM claimed ORDER BY pos`,
   markDelivered: `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $1, last_status = $2, last_error = NULL,
     attempts = attempts + 1, locked_until = NULL WHERE id = $3 AND status = 'pending'`,
   markRetry: `UPDATE webhook_deliveries SET next_attempt_at = $1, last_status = $2, last_error = $3,
@@ -628,6 +787,13 @@ const SQL = {
   anonymousVidsAfter: `SELECT vid FROM visitors WHERE site = $1 AND lead_id IS NULL AND ($2::text IS NULL OR vid COLLATE "C" > $2)
     ORDER BY vid COLLATE "C" LIMIT $3`,
   countAnonymousVisitors: 'SELECT count(*) AS n FROM visitors WHERE site = $1 AND lead_id IS NULL',
+  // Rescore's pages: what scoring reads of each event (the other fields null, as on SQLite).
+  leadPage: `SELECT ${LEAD_COLUMNS} FROM leads WHERE site = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
+  leadPageEvents: `SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = $1 AND lead_id = ANY($2::text[]) ORDER BY ts, id COLLATE "C"`,
+  anonymousVisitorPage: `SELECT ${VISITOR_COLUMNS} FROM visitors WHERE site = $1 AND lead_id IS NULL AND ($2::text IS NULL OR vid COLLATE "C" > $2)
+    ORDER BY vid COLLATE "C" LIMIT $3`,
+  anonymousPageEvents: `SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = $1 AND vid = ANY($2::text[]) AND lead_id IS NULL
+    ORDER BY ts, id COLLATE "C"`,
 
   // --- auth sessions ---
   insertAuthSession: 'INSERT INTO auth_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
@@ -639,4 +805,17 @@ const SQL = {
   users: 'SELECT id, email, created_at AS "createdAt" FROM users ORDER BY created_at, email COLLATE "C"',
   countUsers: 'SELECT count(*) AS n FROM users',
   leadScoreKeys: 'SELECT site, score_key AS "scoreKey" FROM leads WHERE ($1::text IS NULL OR site = $1)',
+
+  // --- models ---
+  maxModelVersion: 'SELECT max(version) AS v FROM models WHERE site = $1',
+  deactivateModels: 'UPDATE models SET active = false WHERE site = $1 AND active',
+  insertModel: `INSERT INTO models (id, site, version, created_at, params, metrics, active) VALUES ($1, $2, $3, $4, $5, $6, true)`,
+  activeModel: `SELECT ${MODEL_COLUMNS} FROM models WHERE site = $1 AND active ORDER BY version DESC LIMIT 1`,
+  activeModelRef: 'SELECT id, version FROM models WHERE site = $1 AND active ORDER BY version DESC LIMIT 1',
+  models: `SELECT ${MODEL_COLUMNS} FROM models WHERE site = $1 ORDER BY version DESC`,
+  setLeadProbability: 'UPDATE leads SET probability = $1 WHERE id = $2',
+  trainingLeads: `SELECT ${LEAD_COLUMNS},
+    (SELECT min(sc.at) FROM stage_changes sc WHERE sc.lead_id = leads.id AND sc."to" = 'sql') AS "reachedSqlAt"
+    FROM leads WHERE site = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
+  trainingEvents: `SELECT ${EVENT_COLUMNS} FROM events WHERE site = $1 AND lead_id = ANY($2::text[]) ORDER BY ts, id COLLATE "C"`,
 };

@@ -1,10 +1,20 @@
 // The dialects a test suite runs on: SQLite always, PostgreSQL too when PISTE_TEST_PG_URL is set (each open() in a fresh schema).
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from './open';
 import type { Database } from './repository';
+import type { PgRepository } from './pg';
+import type { SqliteRepository } from './sqlite';
 
-export type TestDatabase = { name: 'sqlite' | 'pg'; open: () => Promise<Database> };
+export type TestDatabase = {
+  name: 'sqlite' | 'pg';
+  open: () => Promise<Database>;
+  /** A new, empty database as a DATABASE_URL, for tests that go through the CLI or another process; drop() removes it. */
+  location: () => Promise<{ url: string; drop(): Promise<void> }>;
+};
 
 /** The PostgreSQL server tests may use, or undefined when PISTE_TEST_PG_URL is not set. */
 export const TEST_PG_URL = process.env.PISTE_TEST_PG_URL || undefined;
@@ -14,10 +24,15 @@ export const TEST_PG_URL = process.env.PISTE_TEST_PG_URL || undefined;
  * Closing a PostgreSQL database drops its schema.
  */
 export function testDatabases(): TestDatabase[] {
-  const sqlite: TestDatabase = { name: 'sqlite', open: () => openDatabase(':memory:') };
+  const sqlite: TestDatabase = { name: 'sqlite', open: () => openDatabase(':memory:'), location: sqliteFile };
   if (!TEST_PG_URL) return [sqlite];
   const base = TEST_PG_URL;
-  return [sqlite, { name: 'pg', open: () => openFreshPg(base) }];
+  return [sqlite, { name: 'pg', open: () => openFreshPg(base), location: () => createPgSchema(base) }];
+}
+
+async function sqliteFile() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'piste-test-'));
+  return { url: `file:${path.join(dir, 'piste.db')}`, drop: () => fs.rm(dir, { recursive: true, force: true }) };
 }
 
 /** A migrated repository in a new schema of `baseUrl`'s database; its close() drops the schema. */
@@ -55,4 +70,28 @@ async function admin(url: string, sql: string) {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Raw SQL for tests that look under the repository (what is stored at rest, what erasure leaves): `?` placeholders on
+ * both dialects, rows as plain objects.
+ */
+export async function sqlRows(db: Database, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (db.dialect === 'sqlite') {
+    const statement = (db as SqliteRepository).raw.prepare(sql);
+    if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+    statement.run(...params);
+    return [];
+  }
+  let n = 0;
+  return (await (db as PgRepository).pool.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+}
+
+/** The tables of the database (of the test's own schema on PostgreSQL). */
+export async function tableNames(db: Database): Promise<string[]> {
+  const rows =
+    db.dialect === 'sqlite'
+      ? await sqlRows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")
+      : await sqlRows(db, "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()");
+  return rows.map((r) => r.name as string);
 }

@@ -1,29 +1,21 @@
-// `piste purge` on a SQLite file: applies PISTE_RETENTION_DAYS and prints what it deleted.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+// `piste purge` on a SQLite file or a PostgreSQL schema: applies PISTE_RETENTION_DAYS and prints what it deleted.
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCollector } from '../app';
 import { buildProgram } from '../cli';
 import { fixedClock } from '../clock';
 import { loadConfig } from '../config';
-import { openSqlite } from '../db/sqlite';
+import { openDatabase } from '../db/open';
+import { testDatabases } from '../db/test-databases';
 import { DAY_MS } from './index';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-describe('piste purge', () => {
+describe.each(testDatabases())('piste purge ($name)', ({ location }) => {
   it('deletes events older than PISTE_RETENTION_DAYS and prints the counts', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-purge-'));
-    dirs.push(dir);
-    const file = path.join(dir, 'piste.db');
-    const env = { DATABASE_URL: `file:${file}`, PISTE_RETENTION_DAYS: '30' };
+    const database = await location();
+    onTestFinished(() => database.drop());
+    const env = { DATABASE_URL: database.url, PISTE_RETENTION_DAYS: '30' };
     // Seed through ingest, 40 days ago and today.
     const then = Date.now() - 40 * DAY_MS;
-    const db = openSqlite(file);
+    const db = await openDatabase(database.url);
     await db.createSite({ key: 'acme', name: 'Acme', origins: [] }, then);
     const clock = fixedClock(then);
     const { app } = createCollector({ db, config: loadConfig(env), clock, script: null });
@@ -42,7 +34,7 @@ describe('piste purge', () => {
     await buildProgram(env, (l) => lines.push(l)).parseAsync(['purge'], { from: 'user' });
     expect(lines.join('\n')).toMatch(/^purged 1 events and 1 anonymous visitors older than \d{4}-\d\d-\d\dT.* \(30 days\); 0 leads recounted$/);
 
-    const after = openSqlite(file);
+    const after = await openDatabase(database.url);
     expect(await after.getVisitor('acme', 'visitor-old')).toBeUndefined();
     expect(await after.listVisitorEvents('acme', 'visitor-new')).toHaveLength(1);
     await after.close();

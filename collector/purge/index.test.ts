@@ -1,6 +1,8 @@
 // Retention: events older than the period go, anonymous visitors left without events go, leads stay with consistent counters.
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../clock';
+import type { Database } from '../db/repository';
+import { testDatabases } from '../db/test-databases';
 import { batch, event, NOW, setup } from '../ingest/testing';
 import { DAY_MS, purge, startPurgeJob } from './index';
 
@@ -8,8 +10,8 @@ const OLD = NOW - 100 * DAY_MS; // ingested while still inside the retention per
 // 700 days after NOW, a 760-day retention cuts at NOW − 60 days: OLD events go, NOW events stay.
 const LATER = NOW + 700 * DAY_MS;
 
-async function seeded() {
-  const s = await setup();
+async function seeded(open: () => Promise<Database>) {
+  const s = await setup({}, open);
   // An anonymous visitor seen only long ago, one seen long ago and recently, and a lead with old and recent visits.
   expect((await s.post(batch([event({ vid: 'anon-old-1', ts: OLD }), event({ vid: 'anon-old-1', ts: OLD + 1000 })]))).status).toBe(202);
   expect((await s.post(batch([event({ vid: 'anon-both-1', ts: OLD }), event({ vid: 'anon-both-1', ts: NOW })]))).status).toBe(202);
@@ -23,9 +25,9 @@ async function seeded() {
   return s;
 }
 
-describe('purge', () => {
+describe.each(testDatabases())('purge ($name)', ({ open }) => {
   it('deletes events older than the retention period and keeps newer ones', async () => {
-    const { db } = await seeded();
+    const { db } = await seeded(open);
     const result = await purge(db, { now: LATER, retentionDays: 760 });
     expect(result).toEqual({ before: LATER - 760 * DAY_MS, events: 6, visitors: 1, leads: 1 });
     expect(await db.listVisitorEvents('acme', 'anon-old-1')).toEqual([]);
@@ -34,7 +36,7 @@ describe('purge', () => {
   });
 
   it('deletes anonymous visitors left without events, and keeps the others and identified browsers', async () => {
-    const { db } = await seeded();
+    const { db } = await seeded(open);
     await purge(db, { now: LATER, retentionDays: 760 });
     expect(await db.getVisitor('acme', 'anon-old-1')).toBeUndefined();
     expect(await db.getVisitor('acme', 'anon-both-1')).toBeDefined();
@@ -42,7 +44,7 @@ describe('purge', () => {
   });
 
   it('keeps leads, with pageviews and visits recounted from the events that remain', async () => {
-    const { db } = await seeded();
+    const { db } = await seeded(open);
     const before = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
     expect(before).toMatchObject({ pageviews: 4, visits: 2 });
     await purge(db, { now: LATER, retentionDays: 760 });
@@ -52,7 +54,7 @@ describe('purge', () => {
   });
 
   it('uses 760 days (about 25 months) by default', async () => {
-    const { db, post } = await setup();
+    const { db, post } = await setup({}, open);
     expect((await post(batch([event({ vid: 'visitor-1', ts: NOW - 759 * DAY_MS }), event({ vid: 'visitor-2', ts: NOW - 759 * DAY_MS - 1 })]))).status).toBe(202);
     expect(await purge(db, { now: NOW + DAY_MS })).toMatchObject({ events: 1, visitors: 1 });
     expect(await db.getVisitor('acme', 'visitor-1')).toBeDefined();
@@ -60,7 +62,7 @@ describe('purge', () => {
   });
 
   it('deletes in batches until nothing old is left, and ingest keeps writing between batches', async () => {
-    const { db, post } = await setup();
+    const { db, post } = await setup({}, open);
     const old = Array.from({ length: 25 }, (_, i) => event({ vid: `visitor-${i % 5}`, ts: OLD + i }));
     expect((await post(batch(old))).status).toBe(202);
     const purging = purge(db, { now: LATER, retentionDays: 760, batchSize: 4 });
@@ -72,7 +74,7 @@ describe('purge', () => {
   });
 
   it('stops between batches when aborted, leaving the rest for the next run', async () => {
-    const { db, post } = await setup();
+    const { db, post } = await setup({}, open);
     await post(batch(Array.from({ length: 10 }, (_, i) => event({ ts: OLD + i }))));
     const abort = new AbortController();
     abort.abort();
@@ -81,14 +83,14 @@ describe('purge', () => {
   });
 
   it('refuses a nonsensical retention period', async () => {
-    const { db } = await setup();
+    const { db } = await setup({}, open);
     await expect(purge(db, { now: NOW, retentionDays: 0 })).rejects.toThrow(RangeError);
   });
 });
 
-describe('startPurgeJob', () => {
+describe.each(testDatabases())('startPurgeJob ($name)', ({ open }) => {
   it('runs first after its delay, then on every interval, with the injected clock, until stopped', async () => {
-    const { db, post } = await setup();
+    const { db, post } = await setup({}, open);
     expect((await post(batch([event({ vid: 'visitor-old', ts: OLD })]))).status).toBe(202);
     const clock = fixedClock(LATER);
     const lines: string[] = [];
