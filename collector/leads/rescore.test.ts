@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli';
 import type { Database } from '../db/repository';
 import { openDatabase } from '../db/open';
+import type { SqliteRepository } from '../db/sqlite';
 import { testDatabases } from '../db/test-databases';
 import type { ScoreState } from '../scoring';
 import { NOW, setup } from '../ingest/testing';
@@ -84,6 +85,21 @@ describe.each(testDatabases())('rescore ($name)', ({ open }) => {
     expect(await rescoreSite(live.db, 'acme', { now: NOW })).toEqual({ ...first, moved: 0 });
     expect(await snapshot(live.db)).toEqual(rescored);
     expect(await stageChanges()).toEqual(changesAfterFirst);
+  });
+});
+
+describe('rescore without a rules change', () => {
+  it('rewrites no lead or visitor row (counted by SQLite total_changes)', async () => {
+    const live = await setup({}, () => openDatabase(':memory:'));
+    for (const b of stream()) expect((await live.post(b)).status).toBe(202);
+    const raw = (live.db as SqliteRepository).raw;
+    const changes = () => (raw.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    await rescoreSite(live.db, 'acme', { now: NOW });
+    const stored = await snapshot(live.db);
+    const before = changes();
+    expect(await rescoreSite(live.db, 'acme', { now: NOW, batchSize: 2 })).toMatchObject({ leads: 3, visitors: 3, moved: 0 });
+    expect(changes()).toBe(before);
+    expect(await snapshot(live.db)).toEqual(stored);
   });
 });
 

@@ -1,5 +1,5 @@
 // `piste rescore`: recomputes scores, fit, grades and automatic stage moves of a site from its stored history.
-import type { GroupResult, IngestTx, Repository, StoredEvent } from '../db/repository';
+import type { GroupResult, IngestTx, Lead, Repository, StoredEvent, Visitor } from '../db/repository';
 import type { Rules } from '../scoring';
 import { scoreLead, scoreVisitor } from './score';
 import { siteRules } from './rules';
@@ -37,11 +37,12 @@ export async function rescoreSite(db: Repository, siteKey: string, opts: Options
     if (!tx.scoringPage) return undefined;
     const entries = await tx.scoringPage(siteKey, after, batchSize);
     let moved = 0;
+    const history = rescoreTx(tx);
     for (const { lead, events } of entries) {
-      const history = withHistory(tx, events);
+      history.use(events, lead);
       lead.scoreState = null; // rescored from history, never folded onto the stored state
-      if (await scoreLead(history, rules, lead, now)) moved++;
-      await updateProbability(history, rules, lead, now);
+      if (await scoreLead(history.tx, rules, lead, now)) moved++;
+      await updateProbability(history.tx, rules, lead, now);
     }
     result.moved += moved;
     result.leads += entries.length;
@@ -53,7 +54,12 @@ export async function rescoreSite(db: Repository, siteKey: string, opts: Options
   const visitorsInOnePass = await rescorePages(db, async (tx, after) => {
     if (!tx.anonymousScoringPage) return undefined;
     const entries = await tx.anonymousScoringPage(siteKey, after, batchSize);
-    for (const { visitor, events } of entries) await scoreVisitor(withHistory(tx, events), rules, { ...visitor, scoreState: null });
+    const history = rescoreTx(tx);
+    for (const { visitor, events } of entries) {
+      history.use(events, visitor);
+      visitor.scoreState = null; // rescored from history, never folded onto the stored state
+      await scoreVisitor(history.tx, rules, visitor);
+    }
     result.visitors += entries.length;
     progress(entries.length);
     return entries.at(-1)?.visitor.vid ?? null;
@@ -76,9 +82,64 @@ async function rescorePages(db: Repository, page: (tx: IngestTx, after: string |
   }
 }
 
-/** The transaction, with a lead's or visitor's history answered from the events already read. */
-function withHistory(tx: IngestTx, events: StoredEvent[]): IngestTx {
-  return Object.assign(Object.create(tx) as IngestTx, { listLeadEvents: async () => events, listAnonymousEvents: async () => events });
+/**
+ * The transaction of one page, for one lead or visitor at a time (`use`): its history is answered from the events
+ * already read, and a score or probability equal to the stored one is not written again. Most rows of a rescore
+ * without a rules change keep their values, and an UPDATE rewrites the row's page and its index entries even then.
+ * States are compared as JSON values, without serializing them (two JSON.stringify per row cost more than the
+ * UPDATE they save on a first rescore, which finds no stored state).
+ */
+function rescoreTx(tx: IngestTx) {
+  let events: StoredEvent[] = [];
+  // What the row holds now: updated on every write, so a second write of the same row compares with the first.
+  const row = { scoreKey: 0, scoreState: null as unknown, fitPoints: 0, grade: null as string | null, probability: null as number | null };
+  const sameScore = (c: { scoreKey: number; scoreState: unknown }) => c.scoreKey === row.scoreKey && sameJson(c.scoreState, row.scoreState);
+  const wrapped: IngestTx = Object.assign(Object.create(tx) as IngestTx, {
+    listLeadEvents: async () => events,
+    listAnonymousEvents: async () => events,
+    updateLeadScore: async (id: string, c: Parameters<IngestTx['updateLeadScore']>[1]) => {
+      if (c.fitPoints === row.fitPoints && c.grade === row.grade && sameScore(c)) return;
+      Object.assign(row, { scoreKey: c.scoreKey, scoreState: c.scoreState, fitPoints: c.fitPoints, grade: c.grade });
+      await tx.updateLeadScore(id, c);
+    },
+    updateVisitorScore: async (site: string, vid: string, c: Parameters<IngestTx['updateVisitorScore']>[2]) => {
+      if (sameScore(c)) return;
+      Object.assign(row, { scoreKey: c.scoreKey, scoreState: c.scoreState });
+      await tx.updateVisitorScore(site, vid, c);
+    },
+    updateLeadProbability: async (id: string, probability: number | null) => {
+      if (probability === row.probability) return;
+      row.probability = probability;
+      await tx.updateLeadProbability(id, probability);
+    },
+  });
+  return {
+    tx: wrapped,
+    /** Scores `stored` next (a lead or a visitor): remembers its stored values before scoring replaces them in place. */
+    use(storedEvents: StoredEvent[], stored: Lead | Visitor) {
+      events = storedEvents;
+      row.scoreKey = stored.scoreKey;
+      row.scoreState = stored.scoreState;
+      row.fitPoints = 'fitPoints' in stored ? stored.fitPoints : 0;
+      row.grade = 'grade' in stored ? stored.grade : null;
+      row.probability = 'probability' in stored ? stored.probability : null;
+    },
+  };
+}
+
+/** Whether two JSON values (a parsed stored state and a new one) are equal; a key whose value is undefined counts as a difference. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const key in x) {
+    if (!Object.hasOwn(y, key) || !sameJson(x[key], y[key])) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
 }
 
 async function rescoreLeadByLead(
