@@ -69,6 +69,38 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(0);
   });
 
+  it('keeps events from other senders: short ids, long texts cut, categories lower-cased, numeric form values, no sentAt', async () => {
+    const { post, db } = await setup({}, open);
+    const longUrl = `https://www.acme.test/pricing?utm_campaign=${'x'.repeat(6000)}`;
+    const res = await post({
+      site: 'acme',
+      events: [
+        event({ id: 'e1', vid: 'v1', url: longUrl, title: 'T'.repeat(3000), cat: ' Pricing ' }),
+        event({ id: 'e2', vid: 'v1', type: 'form_submit', form: { kind: 'newsletter', fields: { seats: 12, ok: true, note: 'n'.repeat(900) } } }),
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
+    const [view, form] = await db.listVisitorEvents('acme', 'v1');
+    expect(view).toMatchObject({ id: 'e1', cat: 'pricing', ts: NOW });
+    expect(view.url).toHaveLength(4096);
+    expect(view.title).toHaveLength(1000);
+    expect(form.form).toMatchObject({ fields: { seats: '12', ok: 'true', note: 'n'.repeat(500) } });
+  });
+
+  it('refuses ids with spaces or over 128 characters, and never cuts an email', async () => {
+    const { post } = await setup({}, open);
+    for (const [over, path] of [
+      [{ id: 'has space' }, 'events.0.id'],
+      [{ vid: 'v'.repeat(129) }, 'events.0.vid'],
+      [{ type: 'identify', email: `${'a'.repeat(320)}@acme.io` }, 'events.0.email'],
+    ] as const) {
+      const res = await post(batch([event(over)]));
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.path).toBe(path);
+    }
+  });
+
   it('requires a name on track events', async () => {
     const { post } = await setup({}, open);
     const res = await post(batch([event({ type: 'track' })]));

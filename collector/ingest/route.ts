@@ -107,7 +107,7 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     }
 
     const now = clock.now();
-    const skew = now - batch.sentAt;
+    const skew = batch.sentAt === undefined ? 0 : now - batch.sentAt;
     const oldest = now - config.retentionDays * DAY_MS;
     const categories = categoryRulesOf(site.rules);
     const events: PreparedEvent[] = batch.events.map((e, i) => {
