@@ -1,8 +1,8 @@
-// POST /e under abuse: per-IP rate limit (429 + Retry-After, bounded memory), IP truncation before storage, bots dropped.
+// POST /e under abuse: per client IP and site rate limit (429 + Retry-After, bounded memory), IP truncation before storage, bots dropped.
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../collector/db/repository';
 import { sqlRows, testDatabases } from '../collector/db/test-databases';
-import { batch, event, setup } from '../collector/ingest/testing';
+import { batch, event, NOW, ORIGIN, setup } from '../collector/ingest/testing';
 
 const BOT_UAS = [
   'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
@@ -44,6 +44,15 @@ describe.each(testDatabases())('rate limit on POST /e ($name)', ({ open }) => {
     for (let i = 0; i < 51; i++) statuses.push((await s.from('198.51.100.7')).status);
     expect(statuses.filter((x) => x === 202)).toHaveLength(50);
     expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('counts each site apart: a client throttled on one site still reaches another', async () => {
+    const s = await trusted(open);
+    await s.db.createSite({ key: 'beta', name: 'Beta', origins: [ORIGIN] }, NOW);
+    for (let i = 0; i < 100; i++) await s.from('198.51.100.7');
+    expect((await s.from('198.51.100.7')).status).toBe(429);
+    const other = await s.post(batch([event()], { site: 'beta' }), { 'x-forwarded-for': '198.51.100.7' });
+    expect(other.status).toBe(202);
   });
 
   it('reads PISTE_RATE_LIMIT as RATE/BURST', async () => {

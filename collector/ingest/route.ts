@@ -100,7 +100,8 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
       return c.json({ accepted: 0, duplicates: 0 }, 202);
     }
     const rawIp = clientIp(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), config.trustProxy);
-    const allowed = limiter.take(rawIp ?? 'unknown');
+    // One bucket per client and site: a flood against one site never throttles the same office's visits to another.
+    const allowed = limiter.take(`${site.key} ${rawIp ?? 'unknown'}`);
     if (!allowed.ok) {
       c.header('Retry-After', String(allowed.retryAfterSec));
       throw new ApiError(429, 'rate_limited', 'Too many requests: slow down.');
