@@ -1,6 +1,6 @@
 // The API's LEAD shape (SPEC §5), shared by the JSON API, CSV export and webhook payloads.
 import type { Lead, Stage } from '../db/repository';
-import { DEFAULT_RULES, scoreAt, type Rules } from '../scoring';
+import { scoreAt, type Rules } from '../scoring';
 
 export type LeadJson = {
   id: string;
@@ -24,7 +24,7 @@ export type LeadJson = {
  * The LEAD of SPEC §5 at `now`: `score` is the stored scoreKey decayed with the site's half-life and rounded.
  * @example toLeadJson(lead, clock.now(), siteRules(site))
  */
-export function toLeadJson(lead: Lead, now: number, rules: Pick<Rules, 'halfLifeDays'> = DEFAULT_RULES): LeadJson {
+export function toLeadJson(lead: Lead, now: number, rules: Pick<Rules, 'halfLifeDays'>): LeadJson {
   return {
     id: lead.id,
     site: lead.site,

@@ -5,6 +5,7 @@ import { fixedClock } from '../clock';
 import { loadConfig } from '../config';
 import { testDatabases } from '../db/test-databases';
 import { NOW, setup } from '../ingest/testing';
+import { DEFAULT_RULES } from '../scoring';
 import { toLeadJson } from './json';
 import { linkSecret, mintLinks } from './links';
 import { beacon, form, MIN } from './testing';
@@ -39,7 +40,7 @@ describe.each(testDatabases())('email links ($name)', ({ open }) => {
     expect(events.every((e) => e.vid === 'visitor-0001')).toBe(true); // the lead's latest browser
     const after = (await db.getLead(lead.id))!;
     expect(after.visits).toBe(lead.visits);
-    expect([toLeadJson(lead, NOW).score, toLeadJson(after, NOW).score]).toEqual([10, 15]); // form +10, then open +2 and click +3
+    expect([toLeadJson(lead, NOW, DEFAULT_RULES).score, toLeadJson(after, NOW, DEFAULT_RULES).score]).toEqual([10, 15]); // form +10, then open +2 and click +3
   });
 
   it('records nothing for a tampered token or an unknown lead, and redirects nowhere', async () => {

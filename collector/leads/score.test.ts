@@ -25,7 +25,7 @@ describe.each(testDatabases())('live scoring ($name)', ({ open }) => {
       decayed(1, t0) + decayed(1 + 15, t0 + 5 * MIN) + // session 1: blog, pricing
       decayed(1 + 15 + 5, later) + // session 2: pricing again, a returning visit
       decayed(1 + 5, back) + decayed(10 + 5, back + MIN); // session 3: back, the form with an email, the signup
-    expect(toLeadJson(lead, NOW)).toMatchObject({ score: Math.round(expected), grade: 'B', stage: 'mql', visits: 3, pageviews: 4 });
+    expect(toLeadJson(lead, NOW, DEFAULT_RULES)).toMatchObject({ score: Math.round(expected), grade: 'B', stage: 'mql', visits: 3, pageviews: 4 });
     expect(Math.round(expected)).toBe(58); // 59 points earned, some of them two days ago (90-day half-life)
 
     const summary = summarize(DEFAULT_RULES, lead.scoreState as ScoreState, NOW);
@@ -69,7 +69,7 @@ describe.each(testDatabases())('live scoring ($name)', ({ open }) => {
       ['lead.stage_changed', 'visitor', 'lead', 'identified'],
       ['lead.stage_changed', 'lead', 'sql', 'form:demo'],
     ]);
-    expect(payloads[1].lead).toEqual({ ...toLeadJson(lead, NOW), stage: 'sql' });
+    expect(payloads[1].lead).toEqual({ ...toLeadJson(lead, NOW, DEFAULT_RULES), stage: 'sql' });
     expect(await db.listDeliveries('hook-2')).toHaveLength(0);
   });
 
@@ -84,7 +84,7 @@ describe.each(testDatabases())('live scoring ($name)', ({ open }) => {
     const work = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
     expect([free.grade, free.stage]).toEqual(['F', 'lead']);
     expect([work.grade, work.stage]).toEqual(['C', 'mql']);
-    expect(toLeadJson(free, NOW).score).toBe(toLeadJson(work, NOW).score);
+    expect(toLeadJson(free, NOW, DEFAULT_RULES).score).toBe(toLeadJson(work, NOW, DEFAULT_RULES).score);
   });
 
   it('requires new points after a rejection before a recycled lead becomes MQL again', async () => {
