@@ -13,6 +13,7 @@ import { hashPassword } from '../collector/auth/password';
 import { loadConfig } from '../collector/config';
 import { openDatabase } from '../collector/db/open';
 import type { Database } from '../collector/db/repository';
+import { sqlRows } from '../collector/db/test-databases';
 import { newId } from '../collector/ids';
 import { startServer, type RunningServer } from '../collector/server';
 import { createDemoServer, type DemoServer } from '../demo-site/serve';
@@ -58,14 +59,20 @@ async function visit(page: Page, url: string) {
   await delivered;
 }
 
-/** Submits a form on the page; waits for the beacon carrying it and for the thank-you page's own pageview. */
+/**
+ * Submits a form on the page, then waits until the collector has stored its form_submit and the thank-you page's
+ * pageview. Waiting on the database, not on the beacon's response: a beacon sent as the page navigates away is not
+ * always reported to the page, which made this wait flaky.
+ */
 async function submit(page: Page, form: string, fields: Record<string, string>) {
+  const count = async (sql: string, params: unknown[]) => Number((await sqlRows(db, sql, params))[0].n);
+  const forms = () => count("SELECT count(*) AS n FROM events WHERE type = 'form_submit' AND email = ?", [fields.email]);
+  const thanks = () => count("SELECT count(*) AS n FROM events WHERE type = 'pageview' AND url LIKE ?", ['%/thank-you%']);
+  const [formsBefore, thanksBefore] = [await forms(), await thanks()];
   for (const [name, value] of Object.entries(fields)) await page.fill(`${form} [name="${name}"]`, value);
-  const delivered = page.waitForResponse((r) => r.url() === `${collectorUrl}/e` && r.request().postData()?.includes('form_submit') === true && r.status() === 202);
   await page.click(`${form} button[type="submit"]`);
-  await delivered;
   await page.waitForURL(/thank-you/);
-  await page.waitForResponse((r) => r.url() === `${collectorUrl}/e` && r.status() === 202);
+  await until('the form and the thank-you pageview stored', async () => (await forms()) > formsBefore && (await thanks()) > thanksBefore);
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
