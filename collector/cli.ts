@@ -9,6 +9,7 @@ import { createSite } from './api/admin';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/open';
+import { parseDatabaseUrl } from './db/url';
 import { ConflictError, type Database } from './db/repository';
 import { ApiError } from './errors';
 import { identifyingEmail } from './ingest/email';
@@ -16,7 +17,6 @@ import { newId } from './ids';
 import { purge } from './purge';
 import { rescoreSite } from './leads/rescore';
 import { trainSite, type TrainSiteResult } from './predict/site';
-import { startServer } from './server';
 
 /** An error the CLI prints as is (no stack) before exiting 1. */
 class CliError extends Error {}
@@ -58,6 +58,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .description('apply pending migrations and start the collector on $PORT (8787)')
     .action(async () => {
       const config = loadConfig(env);
+      const { startServer } = await import('./server'); // the whole app: loaded for `serve` only, so other commands start fast
       const server = await startServer({ config });
       out(`Piste collector listening on http://localhost:${server.port}`);
     });
@@ -127,8 +128,11 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .description('recompute every score, grade and automatic stage from stored history (after a rules change); idempotent')
     .option('--site <key>', 'only this site (default: every site)')
     .action((opts: { site?: string }) =>
-      withDatabase(env, async (db) => {
+      withDatabase(env, async (db, config) => {
         const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
+        // A second connection (a worker thread) scores the anonymous visitors meanwhile; not to a private in-memory database.
+        const location = parseDatabaseUrl(config.databaseUrl);
+        const databaseUrl = location.dialect === 'sqlite' && location.filename === ':memory:' ? undefined : config.databaseUrl;
         if (opts.site && !(await db.getSite(opts.site))) throw new CliError(`no site "${opts.site}"`);
         const now = systemClock.now();
         for (const key of keys) {
@@ -136,7 +140,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
           const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${key} [{bar}] {value}/{total}`, noTTYOutput: false }, cliProgress.Presets.shades_classic);
           bar.start(0, 0);
           try {
-            const r = await rescoreSite(db, key, { now, onProgress: ({ done, total }) => (bar.setTotal(total), bar.update(done)) });
+            const r = await rescoreSite(db, key, { now, databaseUrl, onProgress: ({ done, total }) => (bar.setTotal(total), bar.update(done)) });
             bar.stop();
             out(`site "${key}": rescored ${r.leads} leads and ${r.visitors} anonymous visitors; ${r.moved} leads moved forward`);
           } catch (err) {
@@ -157,8 +161,11 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .option('--min-positives <n>', 'refuse to train with fewer leads that reached sql', nonNegativeInt, 20)
     .option('--seed <n>', 'seed for a reproducible run', nonNegativeInt, 1)
     .action((opts: { site?: string; windowDays: number; observeDays: number; minPositives: number; seed: number }) =>
-      withDatabase(env, async (db) => {
+      withDatabase(env, async (db, config) => {
         const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
+        // A second connection (a worker thread) scores the anonymous visitors meanwhile; not to a private in-memory database.
+        const location = parseDatabaseUrl(config.databaseUrl);
+        const databaseUrl = location.dialect === 'sqlite' && location.filename === ':memory:' ? undefined : config.databaseUrl;
         if (keys.length === 0) throw new CliError('no site yet: add one with `piste site add`');
         const failures: string[] = [];
         for (const key of keys) {

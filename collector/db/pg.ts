@@ -12,6 +12,7 @@ import {
   type IngestTx,
   type Lead,
   type LeadFilter,
+  type RescoreCursor,
   type Repository,
   type Site,
   type StageChange,
@@ -49,10 +50,17 @@ const DELIVERY_COLUMNS = `id, webhook_id AS "webhookId", lead_id AS "leadId", ty
   delivered_at AS "deliveredAt"`;
 
 const SCORING_EVENT_COLUMNS = `site, id, vid, lead_id AS "leadId", session_id AS "sessionId", type, ts, 0::int8 AS "receivedAt",
-  NULL AS url, NULL AS ref, NULL AS title, cat, name, NULL::json AS props, email, NULL::json AS traits, form, NULL AS ip, NULL AS ua`;
+  NULL AS url, NULL AS ref, NULL AS title, cat, name, NULL::json AS props, CASE WHEN type = 'form_submit' THEN email END AS email,
+  NULL::json AS traits, CASE WHEN form IS NOT NULL THEN json_build_object('kind', form->'kind') END AS form, NULL AS ip, NULL AS ua`;
 const MODEL_COLUMNS = `id, site, version, created_at AS "createdAt", params, metrics, active`;
 
 type Row = Record<string, any>;
+/** What a rescore page read of a row (json columns as their stored text), compared again when its new values are stored. */
+type LeadStamp = {
+  id: string; oldState: string | null; oldTraits: string; name: string | null; company: string | null; title: string | null; stage: string;
+  rejectedAt: number | null;
+};
+type VisitorStamp = { site: string; vid: string; oldState: string | null };
 /** Values go to `json` columns as text: `json` (not `jsonb`) keeps key order, so answers match SQLite byte for byte. */
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -314,25 +322,24 @@ export class PgRepository implements Repository {
         return r && toModel(r);
       },
       updateLeadProbability: (id, probability) => write('setLeadProbability', [probability, id]),
-      // --- rescore ---
-      scoringPage: async (site, afterId, limit) => {
-        const leads = (await this.rows('leadPage', [site, afterId, limit], client)).map(toLead);
-        const events = await this.eventsByOwner(client, 'leadPageEvents', site, leads.map((l) => l.id), 'leadId');
-        return leads.map((lead) => ({ lead, events: events.get(lead.id) ?? [] }));
+      // --- rescore --- (conditional: the row must still hold what the page read)
+      storeRescoredLead: async (stamp, c) => {
+        const w = stamp.row as LeadStamp;
+        const values = [c.scoreKey, c.state, c.fitPoints, c.grade, c.probability, w.id, w.oldState, w.oldTraits, w.name, w.company, w.title, w.stage, w.rejectedAt];
+        return (await this.run(client, 'storeRescoredLead', values)).rowCount === 1;
       },
-      anonymousScoringPage: async (site, after, limit) => {
-        const visitors = (await this.rows('anonymousVisitorPage', [site, after, limit], client)) as Visitor[];
-        const events = await this.eventsByOwner(client, 'anonymousPageEvents', site, visitors.map((v) => v.vid), 'vid');
-        return visitors.map((visitor) => ({ visitor, events: events.get(visitor.vid) ?? [] }));
+      storeRescoredVisitor: async (stamp, c) => {
+        const w = stamp.row as VisitorStamp;
+        return (await this.run(client, 'storeRescoredVisitor', [c.scoreKey, c.state, w.site, w.vid, w.oldState])).rowCount === 1;
       },
     };
   }
 
   /** A page's events in one query (`owners`: lead ids or vids), grouped by owner, each list in (ts, id) order. */
-  private async eventsByOwner(client: pg.PoolClient, name: 'leadPageEvents' | 'anonymousPageEvents', site: string, owners: string[], by: 'leadId' | 'vid') {
+  private async eventsByOwner(name: 'leadPageEvents' | 'anonymousPageEvents', site: string, owners: string[], by: 'leadId' | 'vid') {
     const grouped = new Map<string, StoredEvent[]>();
     if (owners.length === 0) return grouped;
-    for (const e of (await this.rows(name, [site, owners], client)) as StoredEvent[]) {
+    for (const e of (await this.rows(name, [site, owners])) as StoredEvent[]) {
       const key = e[by]!;
       const list = grouped.get(key);
       if (list) list.push(e);
@@ -574,8 +581,31 @@ export class PgRepository implements Repository {
     return (await this.rows('anonymousVidsAfter', [site, after, limit])).map((r) => r.vid as string);
   }
 
-  async countAnonymousVisitors(site: string) {
+  async anonymousVisitorsAtMost(site: string) {
     return (await this.row('countAnonymousVisitors', [site]))!.n as number;
+  }
+
+  /** Leads in id order (keyset), their events with one query per page; outside any transaction. */
+  async rescoreLeads(site: string, after: RescoreCursor | null, limit: number) {
+    const rows = await this.rows('leadPage', [site, after, limit]);
+    const events = await this.eventsByOwner('leadPageEvents', site, rows.map((r) => r.id as string), 'leadId');
+    const page = rows.map(({ stateText, traitsText, ...r }) => {
+      const stamp: LeadStamp = {
+        id: r.id, oldState: stateText, oldTraits: traitsText, name: r.name, company: r.company, title: r.title, stage: r.stage, rejectedAt: r.rejectedAt,
+      };
+      return { lead: toLead(r), events: events.get(r.id) ?? [], stamp: { row: stamp } };
+    });
+    return { rows: page, next: rows.length < limit ? null : (rows[rows.length - 1].id as string) };
+  }
+
+  async rescoreVisitors(site: string, after: RescoreCursor | null, limit: number) {
+    const rows = await this.rows('anonymousVisitorPage', [site, after, limit]);
+    const events = await this.eventsByOwner('anonymousPageEvents', site, rows.map((r) => r.vid as string), 'vid');
+    const page = rows.map(({ stateText, ...r }) => {
+      const stamp: VisitorStamp = { site, vid: r.vid, oldState: stateText };
+      return { visitor: r as Visitor, events: events.get(r.vid) ?? [], stamp: { row: stamp } };
+    });
+    return { rows: page, next: rows.length < limit ? null : (rows[rows.length - 1].vid as string) };
   }
 
   // --- models ---
@@ -788,12 +818,18 @@ const SQL = {
     ORDER BY vid COLLATE "C" LIMIT $3`,
   countAnonymousVisitors: 'SELECT count(*) AS n FROM visitors WHERE site = $1 AND lead_id IS NULL',
   // Rescore's pages: what scoring reads of each event (the other fields null, as on SQLite).
-  leadPage: `SELECT ${LEAD_COLUMNS} FROM leads WHERE site = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
+  leadPage: `SELECT ${LEAD_COLUMNS}, score_state::text AS "stateText", traits::text AS "traitsText" FROM leads WHERE site = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
   leadPageEvents: `SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = $1 AND lead_id = ANY($2::text[]) ORDER BY ts, id COLLATE "C"`,
-  anonymousVisitorPage: `SELECT ${VISITOR_COLUMNS} FROM visitors WHERE site = $1 AND lead_id IS NULL AND ($2::text IS NULL OR vid COLLATE "C" > $2)
+  anonymousVisitorPage: `SELECT ${VISITOR_COLUMNS}, score_state::text AS "stateText" FROM visitors WHERE site = $1 AND lead_id IS NULL AND ($2::text IS NULL OR vid COLLATE "C" > $2)
     ORDER BY vid COLLATE "C" LIMIT $3`,
   anonymousPageEvents: `SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = $1 AND vid = ANY($2::text[]) AND lead_id IS NULL
     ORDER BY ts, id COLLATE "C"`,
+  // Conditional on what the page read (json compared as its stored text, which `json` keeps verbatim).
+  storeRescoredLead: `UPDATE leads SET score_key = $1, score_state = $2, fit_points = $3, grade = $4, probability = $5
+    WHERE id = $6 AND score_state::text IS NOT DISTINCT FROM $7 AND traits::text = $8 AND name IS NOT DISTINCT FROM $9
+    AND company IS NOT DISTINCT FROM $10 AND title IS NOT DISTINCT FROM $11 AND stage = $12 AND rejected_at IS NOT DISTINCT FROM $13`,
+  storeRescoredVisitor: `UPDATE visitors SET score_key = $1, score_state = $2
+    WHERE site = $3 AND vid = $4 AND lead_id IS NULL AND score_state::text IS NOT DISTINCT FROM $5`,
 
   // --- auth sessions ---
   insertAuthSession: 'INSERT INTO auth_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',

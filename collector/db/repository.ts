@@ -149,18 +149,25 @@ export interface IngestTx {
 
   // --- rescore (collector/leads/rescore) ---
   /**
-   * Rescore's single pass (optional: without it rescore reads each lead's history on its own): the next `limit`
-   * leads of `site` after `afterId` (id order), each with its events in (ts, id) order, read with one range query
-   * per page rather than one per lead, inside the transaction that stores their scores. Events carry what scoring
-   * and the model read (id, vid, leadId, sessionId, type, ts, cat, name, email, form); their other fields are null.
+   * Stores a lead's rescored values if its row still holds what `stamp` recorded when rescore read it (score state,
+   * profile, stage): false when another writer changed it since, and then nothing is written.
    */
-  scoringPage?(site: string, afterId: string | null, limit: number): Promise<Array<{ lead: Lead; events: StoredEvent[] }>>;
-  /**
-   * The same for anonymous visitors (no lead), each with its events that belong to no lead. `after`: null to start,
-   * then the vid of the last visitor of the previous page; the order is the one the implementation walks fastest.
-   */
-  anonymousScoringPage?(site: string, after: string | null, limit: number): Promise<Array<{ visitor: Visitor; events: StoredEvent[] }>>;
+  storeRescoredLead(stamp: RescoreStamp, score: RescoredLead): Promise<boolean>;
+  /** The same for an anonymous visitor; false too when it has been identified since. */
+  storeRescoredVisitor(stamp: RescoreStamp, score: RescoredVisitor): Promise<boolean>;
 }
+
+// --- rescore ---
+/** Where a rescore page ended (opaque to rescore: a row position or a key, as the implementation pages). */
+export type RescoreCursor = string | number;
+/** What a row held when rescore read it (opaque outside the repository that made it). */
+export type RescoreStamp = { readonly row: unknown };
+export type RescorePage<T> = { rows: Array<T & { stamp: RescoreStamp }>; next: RescoreCursor | null };
+/** What scoring and the model read of a stored event (rescore reads a million of them: only this). */
+export type ScoredEventFields = Pick<StoredEvent, 'id' | 'type' | 'ts' | 'sessionId' | 'cat' | 'name' | 'email' | 'form'>;
+/** A rescored row's new values; `state` is the score state as JSON text (serialized once, possibly in another thread). */
+export type RescoredLead = { scoreKey: number; state: string; fitPoints: number; grade: string | null; probability: number | null };
+export type RescoredVisitor = { scoreKey: number; state: string };
 
 // --- webhooks ---
 export type Webhook = { id: string; site: string | null; url: string; events: string[] | null; secret: string; createdAt: number };
@@ -273,7 +280,18 @@ export interface Repository extends DeliveryStore {
   leadIdsAfter(site: string | null, afterId: string | null, limit: number): Promise<string[]>;
   /** Anonymous visitors (no lead) of a site after `after` (vid), in vid order. */
   anonymousVidsAfter(site: string, after: string | null, limit: number): Promise<string[]>;
-  countAnonymousVisitors(site: string): Promise<number>;
+  /** At least the number of the site's anonymous visitors, cheaply (from indexes only where it can): rescore's progress total. */
+  anonymousVisitorsAtMost(site: string): Promise<number>;
+  /**
+   * Rescore's reads, outside any transaction: the next `limit` leads of `site` after `after` (null to start), in
+   * the order the implementation reads and rewrites fastest, each with every event of its own and a stamp of what
+   * its row held. The events carry what scoring and the model read, in (ts, id) order: the email of form submissions
+   * only, and `form` reduced to its `kind`. `next` is null after the
+   * last page. Each page costs a constant number of queries, whatever the number of leads.
+   */
+  rescoreLeads(site: string, after: RescoreCursor | null, limit: number): Promise<RescorePage<{ lead: Lead; events: ScoredEventFields[] }>>;
+  /** The same for anonymous visitors (no lead), each with its events that belong to no lead. */
+  rescoreVisitors(site: string, after: RescoreCursor | null, limit: number): Promise<RescorePage<{ visitor: Visitor; events: ScoredEventFields[] }>>;
 
   // --- auth sessions --- (dashboard sign-in, collector/dashboard): only the sha256 of a session id is stored.
   createAuthSession(session: AuthSession): Promise<void>;

@@ -14,7 +14,9 @@ import {
   type IngestTx,
   type Lead,
   type LeadFilter,
+  type RescoreCursor,
   type Repository,
+  type ScoredEventFields,
   type Site,
   type StageChange,
   type StoredEvent,
@@ -42,6 +44,15 @@ const DELIVERY_COLUMNS = `id, webhook_id AS webhookId, lead_id AS leadId, type, 
   last_status AS lastStatus, last_error AS lastError, created_at AS createdAt, delivered_at AS deliveredAt`;
 
 type Row = Record<string, any>;
+/** What a rescore page read of a row (the raw column values), compared again when its new values are stored. */
+type LeadStamp = {
+  pos: number; id: string; oldState: string | null; oldTraits: string; name: string | null; company: string | null; title: string | null;
+  stage: string; rejectedAt: number | null; probability: number | null;
+};
+type VisitorStamp = { pos: number; site: string; vid: string; oldState: string | null };
+/** The row rescore read, unchanged since: LeadStamp's values, in its order, as parameters. */
+const STAMPED_LEAD = `rowid = ? AND id = ? AND score_state IS ? AND traits IS ? AND name IS ? AND company IS ? AND title IS ? AND stage = ?
+  AND rejected_at IS ? AND probability IS ?`;
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 const unjson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : null);
 
@@ -51,16 +62,32 @@ const toVisitor = (r: Row): Visitor => ({ ...r, scoreState: unjson(r.scoreState)
 const toWebhook = (r: Row): Webhook => ({ ...r, events: unjson(r.events) }) as Webhook;
 const toDelivery = (r: Row): WebhookDelivery => ({ ...r, payload: String(r.payload) }) as WebhookDelivery;
 /**
- * An event as rescore reads it, from a raw row of SCORING_EVENT_COLUMNS (arrays: no intermediate row object for a
- * million events): what scoring and the model look at, the other fields null.
+ * What rescore reads of an event (`e`), after its owner's rowid: few values, as converting each into a JS value is most
+ * of the cost of reading a million rows. The type comes as its index in EVENT_TYPES.
  */
-const SCORING_EVENT_COLUMNS = `site, id, vid, lead_id, session_id, type, ts, cat, name, email, form`;
-const toScoringRow = (r: unknown[]): StoredEvent => ({
-  site: r[0] as string, id: r[1] as string, vid: r[2] as string, leadId: r[3] as string | null, sessionId: r[4] as string,
-  type: r[5] as StoredEvent['type'], ts: r[6] as number, receivedAt: 0, url: null, ref: null, title: null, cat: r[7] as string | null,
-  name: r[8] as string | null, props: null, email: r[9] as string | null, traits: null, form: unjson(r[10]), ip: null, ua: null,
-});
-const byTsThenId = (a: StoredEvent, b: StoredEvent) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const EVENT_TYPES = ['pageview', 'form_submit', 'identify', 'track'] as const;
+const RESCORE_EVENT_COLUMNS = `e.id, e.session_id, CASE e.type WHEN 'pageview' THEN 0 WHEN 'form_submit' THEN 1 WHEN 'identify' THEN 2 ELSE 3 END,
+  e.ts, e.cat, e.name, CASE WHEN e.type = 'form_submit' THEN e.email END, CASE WHEN e.form IS NOT NULL THEN json_extract(e.form, '$.kind') END`;
+const byTsThenId = (a: ScoredEventFields, b: ScoredEventFields) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * A rescore page's events (raw rows: owner's rowid, then RESCORE_EVENT_COLUMNS, in owner rowid order) onto the lists of
+ * `owners` (the page, in rowid order), each list then in (ts, id) order (ties on ts are not ordered by the index).
+ */
+function groupEvents(rows: unknown[][], owners: Array<{ pos: number; events: ScoredEventFields[] }>) {
+  let i = 0;
+  for (const r of rows) {
+    while (i < owners.length && owners[i].pos < (r[0] as number)) i++;
+    if (i === owners.length) break;
+    if (owners[i].pos !== r[0]) continue; // an owner that is not on the page (stored since it was read)
+    owners[i].events.push({
+      id: r[1] as string, sessionId: r[2] as string, type: EVENT_TYPES[r[3] as number], ts: r[4] as number, cat: r[5] as string | null,
+      name: r[6] as string | null, email: r[7] as string | null, form: r[8] === null ? null : { kind: r[8] },
+    });
+  }
+  for (const { events } of owners) if (events.length > 1) events.sort(byTsThenId);
+}
+
 const toEvent = (r: Row): StoredEvent =>
   ({ ...r, props: unjson(r.props), traits: unjson(r.traits), form: unjson(r.form) }) as StoredEvent;
 
@@ -227,9 +254,19 @@ export class SqliteRepository implements Repository {
       updateLeadProbability: async (id, probability) => {
         this.modelStatements.setProbability.run(probability, id);
       },
-      // --- rescore ---
-      scoringPage: async (site, afterId, limit) => this.scoringPage(site, afterId, limit),
-      anonymousScoringPage: async (site, after, limit) => this.anonymousScoringPage(site, after, limit),
+      // --- rescore --- (conditional: the row must still hold what the page read)
+      storeRescoredLead: async (stamp, c) => {
+        const w = stamp.row as LeadStamp;
+        const was = [w.pos, w.id, w.oldState, w.oldTraits, w.name, w.company, w.title, w.stage, w.rejectedAt, w.probability];
+        const score = [c.scoreKey, c.state, c.fitPoints, c.grade];
+        // A column in SET rewrites its index entries even with the same value: probability is set only when it changed.
+        const done = c.probability === w.probability ? s.storeRescoredLeadScore.run(...score, ...was) : s.storeRescoredLead.run(...score, c.probability, ...was);
+        return done.changes === 1;
+      },
+      storeRescoredVisitor: async (stamp, c) => {
+        const w = stamp.row as VisitorStamp;
+        return s.storeRescoredVisitor.run(c.scoreKey, c.state, w.pos, w.site, w.vid, w.oldState).changes === 1;
+      },
     };
   }
 
@@ -520,8 +557,8 @@ export class SqliteRepository implements Repository {
     return (this.s.anonymousVidsAfter.all({ site, after, limit }) as Row[]).map((r) => r.vid as string);
   }
 
-  async countAnonymousVisitors(site: string) {
-    return (this.s.countAnonymousVisitors.get(site) as Row).n as number;
+  async anonymousVisitorsAtMost(site: string) {
+    return (this.s.anonymousVisitorsAtMost.get(site) as Row).n as number;
   }
 
   // --- rescore (one pass over the events, page by page) ---
@@ -539,41 +576,39 @@ export class SqliteRepository implements Repository {
   }
   private mapped = false;
 
-  /** Leads in id order, so one range query over (site, lead_id, ts) reads the whole page's events, grouped and in ts order. */
-  private scoringPage(site: string, afterId: string | null, limit: number) {
-    this.mapForScan();
-    const leads = (this.s.leadPage.all({ site, after: afterId, limit }) as Row[]).map(toLead);
-    if (leads.length === 0) return [];
-    const byLead = new Map(leads.map((lead) => [lead.id, { lead, events: [] as StoredEvent[] }]));
-    const rows = this.s.leadPageEvents.all({ site, after: afterId, last: leads[leads.length - 1].id }) as unknown[][];
-    for (const r of rows) byLead.get(r[3] as string)?.events.push(toScoringRow(r));
-    for (const entry of byLead.values()) entry.events.sort(byTsThenId);
-    return [...byLead.values()];
-  }
-
   /**
-   * Anonymous visitors in table (rowid) order, not vid order: each page then rewrites neighbouring rows, so a page
-   * dirties a few pages per hundred visitors instead of one per visitor. Their events: one indexed read each.
+   * Leads in table (rowid) order, so the transaction that stores a page rewrites neighbouring rows; their events with
+   * one statement per page, which seeks each lead's range of (site, lead_id, ts) in turn.
    */
-  private anonymousScoringPage(site: string, after: string | null, limit: number) {
+  async rescoreLeads(site: string, after: RescoreCursor | null, limit: number) {
     this.mapForScan();
-    const rows = this.s.anonymousVisitorPage.all({ site, after: this.visitorPositionAfter(site, after), limit }) as Row[];
-    const last = rows.at(-1);
-    if (last) this.pageEnd = { vid: last.vid, pos: last.pos };
-    return rows.map(({ pos: _pos, ...row }) => {
-      const events = (this.s.anonymousScoringEvents.all(site, row.vid) as unknown[][]).map(toScoringRow).sort(byTsThenId);
-      return { visitor: toVisitor(row), events };
+    const rows = this.s.rescoreLeadPage.all({ site, after: after ?? 0, limit }) as Row[];
+    if (rows.length === 0) return { rows: [], next: null };
+    const page = rows.map((r) => {
+      const stamp: LeadStamp = {
+        pos: r.pos, id: r.id, oldState: r.scoreState, oldTraits: r.traits, name: r.name, company: r.company, title: r.title, stage: r.stage,
+        rejectedAt: r.rejectedAt, probability: r.probability,
+      };
+      return { pos: r.pos as number, lead: toLead(r), events: [] as ScoredEventFields[], stamp: { row: stamp } };
     });
+    const last = rows[rows.length - 1].pos as number;
+    groupEvents(this.s.rescoreLeadEvents.all({ site, after: after ?? 0, last }) as unknown[][], page);
+    return { rows: page, next: rows.length < limit ? null : last };
   }
 
-  /** Where the previous page ended in the table: remembered, or looked up (the row stays, even if identified since). */
-  private visitorPositionAfter(site: string, after: string | null): number {
-    if (after === null) return 0;
-    const pos = this.pageEnd?.vid === after ? this.pageEnd.pos : ((this.s.visitorPosition.get(site, after) as Row | undefined)?.pos as number | undefined);
-    if (pos === undefined) throw new Error(`rescore: visitor ${after} vanished between two pages; run it again`);
-    return pos;
+  /** Anonymous visitors in table order too, their events with one statement per page. */
+  async rescoreVisitors(site: string, after: RescoreCursor | null, limit: number) {
+    this.mapForScan();
+    const rows = this.s.rescoreVisitorPage.all({ site, after: after ?? 0, limit }) as Row[];
+    if (rows.length === 0) return { rows: [], next: null };
+    const page = rows.map(({ pos, ...r }) => {
+      const stamp: VisitorStamp = { pos, site, vid: r.vid, oldState: r.scoreState };
+      return { pos: pos as number, visitor: toVisitor(r), events: [] as ScoredEventFields[], stamp: { row: stamp } };
+    });
+    const last = rows[rows.length - 1].pos as number;
+    groupEvents(this.s.rescoreVisitorEvents.all({ site, after: after ?? 0, last }) as unknown[][], page);
+    return { rows: page, next: rows.length < limit ? null : last };
   }
-  private pageEnd?: { vid: string; pos: number };
 
   // --- models ---
   private modelsPrepared?: ReturnType<SqliteRepository['prepareModels']>;
@@ -759,16 +794,21 @@ function prepareStatements(db: BetterSqlite3.Database) {
     leadIdsAfter: p(`SELECT id FROM leads WHERE (@site IS NULL OR +site = @site) AND id > coalesce(@after, '') ORDER BY id LIMIT @limit`),
     anonymousVidsAfter: p(`SELECT vid FROM visitors WHERE site = @site AND vid > coalesce(@after, '') AND +lead_id IS NULL
       ORDER BY vid LIMIT @limit`),
-    countAnonymousVisitors: p('SELECT count(*) AS n FROM visitors WHERE site = ? AND lead_id IS NULL'),
-    // --- rescore (one pass) --- ranges over (site, lead_id, ts) and (site, vid, ts): events come grouped and in ts order
-    // straight from the index (ties on ts are put in id order in JS: an ORDER BY on id would sort every row).
-    // `+site`: walk the primary key from @after (an index on site would read and sort every lead of the site per page).
-    leadPage: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE +site = @site AND id > coalesce(@after, '') ORDER BY id LIMIT @limit`),
-    leadPageEvents: p(`SELECT ${SCORING_EVENT_COLUMNS} FROM events
-      WHERE site = @site AND lead_id > coalesce(@after, '') AND lead_id <= @last ORDER BY lead_id, ts`).raw(),
-    anonymousVisitorPage: p(`SELECT rowid AS pos, ${VISITOR_COLUMNS} FROM visitors WHERE rowid > @after AND +site = @site AND +lead_id IS NULL
+    // Two index-only counts (an exact one reads every visitor row): anonymous visitors of any site, visitors of this one.
+    anonymousVisitorsAtMost: p('SELECT min((SELECT count(*) FROM visitors WHERE lead_id IS NULL), (SELECT count(*) FROM visitors WHERE site = ?)) AS n'),
+    // --- rescore --- pages in rowid order; `+site`, `+lead_id`: walk the rowid range, not an index on site (which would
+    // read every row of the site per page). The IN lists become one index seek per lead or visitor.
+    rescoreLeadPage: p(`SELECT rowid AS pos, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND +site = @site ORDER BY rowid LIMIT @limit`),
+    // CROSS JOIN: the page's rows (by rowid) drive one index seek each, and their events come out in the page's order.
+    rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENT_COLUMNS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id
+      WHERE l.rowid > @after AND l.rowid <= @last AND +l.site = @site ORDER BY l.rowid, e.ts`).raw(),
+    rescoreVisitorPage: p(`SELECT rowid AS pos, ${VISITOR_COLUMNS} FROM visitors WHERE rowid > @after AND +site = @site AND +lead_id IS NULL
       ORDER BY rowid LIMIT @limit`),
-    visitorPosition: p('SELECT rowid AS pos FROM visitors WHERE site = ? AND vid = ?'),
-    anonymousScoringEvents: p(`SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = ? AND vid = ? AND +lead_id IS NULL ORDER BY ts`).raw(),
+    rescoreVisitorEvents: p(`SELECT v.rowid, ${RESCORE_EVENT_COLUMNS} FROM visitors v CROSS JOIN events e ON e.site = v.site AND e.vid = v.vid
+      WHERE v.rowid > @after AND v.rowid <= @last AND +v.site = @site AND v.lead_id IS NULL AND +e.lead_id IS NULL ORDER BY v.rowid, e.ts`).raw(),
+    storeRescoredLead: p(`UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ?, probability = ? WHERE ${STAMPED_LEAD}`),
+    storeRescoredLeadScore: p(`UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ? WHERE ${STAMPED_LEAD}`),
+    storeRescoredVisitor: p(`UPDATE visitors SET score_key = ?, score_state = ?
+      WHERE rowid = ? AND site = ? AND vid = ? AND lead_id IS NULL AND score_state IS ?`),
   };
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildProgram } from '../cli';
 import type { Database } from '../db/repository';
 import { openDatabase } from '../db/open';
@@ -85,6 +85,62 @@ describe.each(testDatabases())('rescore ($name)', ({ open }) => {
     expect(await rescoreSite(live.db, 'acme', { now: NOW })).toEqual({ ...first, moved: 0 });
     expect(await snapshot(live.db)).toEqual(rescored);
     expect(await stageChanges()).toEqual(changesAfterFirst);
+  });
+});
+
+describe.each(testDatabases())('rescore with a worker thread ($name)', ({ location }) => {
+  it('scores the visitors on a second connection and gives what live scoring gives', async () => {
+    const where = await location();
+    onTestFinished(() => where.drop());
+    const events = stream();
+    const live = await setup({}, () => openDatabase(where.url));
+    for (const b of events) expect((await live.post(b)).status).toBe(202);
+    await live.db.updateSiteRules('acme', GENEROUS);
+    const progress: Array<[number, number]> = [];
+    const result = await rescoreSite(live.db, 'acme', { now: NOW, batchSize: 2, databaseUrl: where.url, onProgress: ({ done, total }) => progress.push([done, total]) });
+    expect(result).toMatchObject({ leads: 3, visitors: 3 });
+    expect(progress.at(-1)).toEqual([6, 6]);
+
+    const fresh = await setup({});
+    await fresh.db.updateSiteRules('acme', GENEROUS);
+    for (const b of events) await fresh.post(b);
+    expect(await snapshot(live.db)).toEqual(await snapshot(fresh.db));
+  });
+
+  it('fails with the worker\'s error, and stores no visitor, when the worker cannot open the database', async () => {
+    const live = await setup({});
+    for (const b of stream()) await live.post(b);
+    await expect(rescoreSite(live.db, 'acme', { now: NOW, databaseUrl: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toThrow(/rescore worker/);
+  });
+});
+
+describe.each(testDatabases())('rescore while events arrive ($name)', ({ open }) => {
+  it('scores again, from its history, a row that changed between the read and the write', async () => {
+    const events = stream();
+    const live = await setup({}, open);
+    for (const b of events) expect((await live.post(b)).status).toBe(202);
+    await live.db.updateSiteRules('acme', GENEROUS);
+    // Right after each page is read: a new event for ada (a lead) and for browser-eeee (anonymous).
+    const lateEvents = [beacon(pageview('/pricing', NOW - 10 * MIN, 'browser-aaaa')), beacon(pageview('/pricing', NOW - 9 * MIN, 'browser-eeee'))];
+    const late = [...lateEvents];
+    const racing = Object.create(live.db) as Database;
+    racing.rescoreLeads = async (...args) => {
+      const page = await live.db.rescoreLeads(...args);
+      if (late[0]) expect((await live.post(late.shift())).status).toBe(202);
+      return page;
+    };
+    racing.rescoreVisitors = async (...args) => {
+      const page = await live.db.rescoreVisitors(...args);
+      if (late[0]) expect((await live.post(late.shift())).status).toBe(202);
+      return page;
+    };
+    await rescoreSite(racing, 'acme', { now: NOW });
+    expect(late).toEqual([]);
+
+    const fresh = await setup({});
+    await fresh.db.updateSiteRules('acme', GENEROUS);
+    for (const b of [...events, ...lateEvents]) await fresh.post(b);
+    expect(await snapshot(live.db)).toEqual(await snapshot(fresh.db));
   });
 });
 

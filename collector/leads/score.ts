@@ -1,5 +1,5 @@
 // Live scoring on ingest (and the same steps for `piste rescore`): score state, fit, grade and automatic stage moves.
-import type { IngestTx, Lead, StoredEvent, Visitor } from '../db/repository';
+import type { IngestTx, Lead, ScoredEventFields, StoredEvent, Visitor } from '../db/repository';
 import { identifyingEmail } from '../ingest/email';
 import type { EventsStored, IngestHooks } from '../ingest/process';
 import { applyEvent, emptyState, fitOf, inOrder, scoreEvents, summarize, type Rules, type ScoreState, type ScoringEvent, type Traits } from '../scoring';
@@ -15,7 +15,7 @@ export type ScoringTx = Pick<
 >;
 
 /** A stored event as the scoring engine sees it. */
-export function toScoringEvent(e: StoredEvent): ScoringEvent {
+export function toScoringEvent(e: ScoredEventFields): ScoringEvent {
   const form = e.form as { kind?: unknown } | null;
   return {
     id: e.id,
@@ -46,6 +46,20 @@ export function leadTraits(lead: Lead): Traits {
   };
 }
 
+/** What a lead's score state makes of it at `now`: summary, fit and grade, and the automatic stage move (or null). */
+export function leadScoreOf(rules: Rules, lead: Lead, state: ScoreState, now: number) {
+  const summary = summarize(rules, state, now);
+  const fit = fitOf(rules, leadTraits(lead));
+  const move = autoStage(rules, lead.stage, {
+    identified: true,
+    qualifyingScore: summary.qualifyingScore,
+    grade: fit.grade,
+    sqlRequested: summary.sqlRequested,
+    sqlFormKind: summary.sqlFormKind,
+  });
+  return { summary, fit, move };
+}
+
 /**
  * Folds `newEvents` into the lead's stored state when they all come after it, else (or when `newEvents` is
  * omitted) rescores the lead's whole history; then stores score, fit and grade and applies the automatic
@@ -60,8 +74,7 @@ export async function scoreLead(
   opts: { created?: boolean } = {},
 ): Promise<boolean> {
   const state = await nextState(rules, lead.scoreState as ScoreState | null, newEvents, lead.rejectedAt, async () => tx.listLeadEvents(lead.id));
-  const summary = summarize(rules, state, now);
-  const fit = fitOf(rules, leadTraits(lead));
+  const { summary, fit, move } = leadScoreOf(rules, lead, state, now);
   lead.scoreState = state;
   lead.scoreKey = summary.scoreKey;
   lead.fitPoints = fit.points;
@@ -69,15 +82,7 @@ export async function scoreLead(
   await tx.updateLeadScore(lead.id, { scoreKey: summary.scoreKey, scoreState: state, fitPoints: fit.points, grade: fit.grade });
   // The ingest recorded visitor → lead when it created the lead; its webhooks wait for the first score.
   if (opts.created) await enqueueStageChanged(tx, lead, { from: 'visitor', to: 'lead', cause: 'identified', at: now }, rules);
-  const move = autoStage(rules, lead.stage, {
-    identified: true,
-    qualifyingScore: summary.qualifyingScore,
-    grade: fit.grade,
-    sqlRequested: summary.sqlRequested,
-    sqlFormKind: summary.sqlFormKind,
-  });
-  if (!move) return false;
-  return (await changeStage(tx, lead, move.to, { cause: move.cause, actor: null, now, rules })) !== null;
+  return move !== null && (await changeStage(tx, lead, move.to, { cause: move.cause, actor: null, now, rules })) !== null;
 }
 
 /** The same for an anonymous visitor (no fit, no stage): its points wait for identification. */

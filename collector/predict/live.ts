@@ -1,7 +1,7 @@
 // Live probability: the site's active model applied to a lead on ingest, by rescore and after training.
 import type { IngestTx, Lead, Repository, StoredEvent } from '../db/repository';
 import { leadTraits, toScoringEvent } from '../leads/score';
-import type { Rules } from '../scoring';
+import type { Rules, ScoringEvent } from '../scoring';
 import type { LeadTraits } from './features';
 import { explainLead, leadProbability, observationPoint, parseModelParams, type LeadInput, type ModelParams } from './model';
 import type { Reason } from './train';
@@ -33,7 +33,12 @@ export async function activeModel(tx: Pick<ProbabilityTx, 'activeModelRef' | 'ge
 
 /** What the model reads about a stored lead (the fit rules' traits: one mapping for training and live). */
 export function leadInput(lead: Lead, events: readonly StoredEvent[]): LeadInput {
-  return { becameLeadAt: lead.createdAt, events: events.map(toScoringEvent), traits: leadTraits(lead) as LeadTraits };
+  return scoredLeadInput(lead, events.map(toScoringEvent));
+}
+
+/** The same from events already mapped for scoring (rescore maps each event once, for the rules and the model). */
+export function scoredLeadInput(lead: Lead, events: readonly ScoringEvent[]): LeadInput {
+  return { becameLeadAt: lead.createdAt, events, traits: leadTraits(lead) as LeadTraits };
 }
 
 /**

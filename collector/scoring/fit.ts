@@ -1,6 +1,9 @@
 // Fit: points and an A–F grade from what a lead told about itself (email domain, title, size, country, traits).
-import { isCompanyEmail, isFreeEmail } from 'free-email-domains-list';
+import { DOMAINS as FREE_DOMAINS } from 'free-email-domains-list';
+import { z } from 'zod';
 import type { GRADES, Rules } from './rules';
+
+const emailSyntax = z.email();
 
 export type Grade = (typeof GRADES)[number];
 
@@ -72,12 +75,12 @@ export function gradeOf(rules: Pick<Rules, 'grades'>, points: number): Grade {
 function emailRow(rule: Rules['fit']['email'], raw: string | null | undefined): FitRow | null {
   if (typeof raw !== 'string') return null;
   const email = raw.trim().toLowerCase(); // the maintained list is lower-case
+  // The syntax check that identifies leads (a lead's own email always passes it); validator's isEmail, which the list's
+  // helpers run on every call, cost a rescore half a second per 100k leads.
+  if (!emailSyntax.safeParse(email).success) return null;
   const domain = email.slice(email.lastIndexOf('@') + 1);
-  if (isFreeEmail(email) || (isCompanyEmail(email) && rule.extraFreeDomains.some((d) => d.toLowerCase() === domain))) {
-    return { rule: 'fit:free_email', points: rule.free };
-  }
-  if (isCompanyEmail(email)) return { rule: 'fit:business_email', points: rule.business };
-  return null;
+  if (FREE_DOMAINS.has(domain) || rule.extraFreeDomains.some((d) => d.toLowerCase() === domain)) return { rule: 'fit:free_email', points: rule.free };
+  return { rule: 'fit:business_email', points: rule.business };
 }
 
 /** Lower-case words separated by single spaces and padded, so keywords match whole words ("cto" ≠ "director"). */
