@@ -114,8 +114,11 @@ export interface IngestTx {
   getVisitor(site: string, vid: string): Promise<Visitor | undefined>;
   insertVisitor(visitor: Visitor): Promise<void>;
   updateVisitor(site: string, vid: string, change: Pick<Visitor, 'leadId' | 'lastSeen' | 'firstSeen' | 'lastSessionId' | 'sessions'>): Promise<void>;
-  /** Optional: writes every column of an existing visitor in one statement (else updateVisitor + updateVisitorScore). */
-  saveVisitor?(visitor: Visitor): Promise<void>;
+  /**
+   * Optional: writes an existing visitor's activity and score in one statement (else updateVisitor + updateVisitorScore).
+   * `stored`: its indexed columns as the row holds them; unchanged ones may be left out of the write.
+   */
+  saveVisitor?(visitor: Visitor, stored: Pick<Visitor, 'leadId' | 'firstSeen'>): Promise<void>;
   getLead(id: string): Promise<Lead | undefined>;
   /** Creates the lead unless (site, email) exists (ON CONFLICT DO NOTHING); returns the stored one and whether it is new. */
   findOrCreateLead(lead: Lead): Promise<{ lead: Lead; created: boolean }>;

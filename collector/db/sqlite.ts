@@ -207,8 +207,13 @@ export class SqliteRepository implements Repository {
       updateVisitor: async (site, vid, c) => {
         s.updateVisitor.run(c.leadId, c.firstSeen, c.lastSeen, c.lastSessionId, c.sessions, site, vid);
       },
-      saveVisitor: async (v) => {
-        s.saveVisitor.run(v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState), v.site, v.vid);
+      saveVisitor: async (v, stored) => {
+        // A column in SET rewrites its index entries even with the same value: most events change neither lead nor first visit.
+        if (v.leadId === stored.leadId && v.firstSeen === stored.firstSeen) {
+          s.saveVisitorActivity.run(v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState), v.site, v.vid);
+        } else {
+          s.saveVisitor.run(v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState), v.site, v.vid);
+        }
       },
       getLead: async (id) => this.leadSync(id),
       findOrCreateLead: async (l) => {
@@ -698,6 +703,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
       WHERE site = ? AND vid = ?`),
     saveVisitor: p(`UPDATE visitors SET lead_id = ?, first_seen = ?, last_seen = ?, last_session_id = ?, sessions = ?, score_key = ?,
       score_state = ? WHERE site = ? AND vid = ?`),
+    saveVisitorActivity: p(`UPDATE visitors SET last_seen = ?, last_session_id = ?, sessions = ?, score_key = ?, score_state = ?
+      WHERE site = ? AND vid = ?`),
 
     lead: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ?`),
     leadByEmail: p(`SELECT ${LEAD_COLUMNS} FROM leads WHERE site = ? AND email = ?`),

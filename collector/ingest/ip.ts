@@ -7,6 +7,18 @@ import { isIPv4, isIPv6 } from 'node:net';
  */
 export function truncateIp(ip: string | undefined | null): string | null {
   if (!ip) return null;
+  let truncated = recent.get(ip);
+  if (truncated === undefined) {
+    if (recent.size >= 10_000) recent.clear();
+    recent.set(ip, (truncated = truncate(ip)));
+  }
+  return truncated;
+}
+
+// A busy collector hears the same addresses again and again; parsing IPv6 (through URL) costs more than a lookup.
+const recent = new Map<string, string | null>();
+
+function truncate(ip: string): string | null {
   let address = ip.trim();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) address = mapped[1];

@@ -63,6 +63,8 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
   const leads = new Map<string, Lead>();
   const dirtyLeads = new Set<string>();
   const seen = new Set<string>();
+  /** The indexed columns of each visitor as read, for a write that leaves unchanged ones alone. */
+  const rows = new Map<string, Pick<Visitor, 'leadId' | 'firstSeen'>>();
   const stored: EventsStored = {
     site, now: batch.receivedAt, events: [], leadIds: new Set(), vids: new Set(), createdLeadIds: new Set(), rescoreLeadIds: new Set(),
     newVids: new Set(), leads, visitors,
@@ -109,7 +111,11 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
 
     // Server session: a new one after a 30-minute gap (a late, out-of-order event joins the current one).
     // The visitor is changed in memory only; it is written once, at the end of the batch (insert or update).
-    let visitor = visitors.get(e.vid) ?? (await tx.getVisitor(site.key, e.vid));
+    let visitor = visitors.get(e.vid);
+    if (!visitor) {
+      visitor = await tx.getVisitor(site.key, e.vid);
+      if (visitor) rows.set(e.vid, { leadId: visitor.leadId, firstSeen: visitor.firstSeen });
+    }
     let newSession: boolean;
     let firstSeenNow = false;
     if (!visitor) {
@@ -188,7 +194,7 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
   // After the hook, which leaves each visitor's score on it: one write per visitor for activity and score.
   for (const v of visitors.values()) {
     if (stored.newVids.has(v.vid)) await tx.insertVisitor(v);
-    else if (tx.saveVisitor) await tx.saveVisitor(v);
+    else if (tx.saveVisitor) await tx.saveVisitor(v, rows.get(v.vid)!);
     else {
       await tx.updateVisitor(site.key, v.vid, v);
       await tx.updateVisitorScore(site.key, v.vid, v);

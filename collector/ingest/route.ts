@@ -72,6 +72,8 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
   routes.post('/e', async (c) => {
     c.header('Vary', 'Origin');
     const incoming = (c.env as NodeEnv | undefined)?.incoming;
+    // Node's own header object when there is one: building the web Request's Headers costs more than reading three.
+    const header = (name: 'origin' | 'user-agent' | 'x-forwarded-for') => (incoming ? (incoming.headers[name] as string | undefined) : c.req.header(name));
     const body = await readBeaconBody(c.req.raw, incoming);
     const parsed = BatchSchema.safeParse(body);
     if (!parsed.success) {
@@ -84,7 +86,7 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
 
     const site = await sites.get(batch.site);
     if (!site) throw new ApiError(403, 'unknown_site', 'No site has this key.', 'site');
-    const origin = c.req.header('origin') || undefined;
+    const origin = header('origin') || undefined;
     if (origin !== undefined && !site.origins.includes(origin)) {
       throw new ApiError(403, 'origin_not_allowed', `The origin ${origin.slice(0, 200)} is not allowed for this site.`);
     }
@@ -93,13 +95,13 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
       c.header('Access-Control-Expose-Headers', 'Retry-After'); // the script honours it on 429
     }
 
-    const ua = c.req.header('user-agent');
+    const ua = header('user-agent');
     if (!ua || isBotCached(ua)) {
       metrics.botRequests++;
       metrics.botEvents += batch.events.length;
       return c.json({ accepted: 0, duplicates: 0 }, 202);
     }
-    const rawIp = clientIp(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), config.trustProxy);
+    const rawIp = clientIp(incoming?.socket?.remoteAddress, header('x-forwarded-for'), config.trustProxy);
     // One bucket per client and site: a flood against one site never throttles the same office's visits to another.
     const allowed = limiter.take(`${site.key} ${rawIp ?? 'unknown'}`);
     if (!allowed.ok) {

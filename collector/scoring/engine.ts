@@ -87,7 +87,7 @@ export function inOrder(state: ScoreState, event: Pick<ScoringEvent, 'ts'>): boo
  * @example state = applyEvent(rules, state, { id, type: 'pageview', ts, sessionId, cat: 'pricing' })
  */
 export function applyEvent(rules: Rules, state: ScoreState, event: ScoringEvent): ScoreState {
-  const next = structuredClone(state);
+  const next = cloneState(state);
   step(rules, halfLifeMs(rules), next, event);
   return next;
 }
@@ -116,7 +116,7 @@ export function scoreEvents(
  */
 export function withRejection(state: ScoreState, at: number): ScoreState {
   const since = state.lastTs === null ? at : Math.max(at, state.lastTs);
-  return { ...structuredClone(state), since, qualifyingKey: 0, sqlFormKind: null };
+  return { ...cloneState(state), since, qualifyingKey: 0, sqlFormKind: null };
 }
 
 export type ScoreSummary = {
@@ -150,6 +150,19 @@ export function summarize(rules: Rules, state: ScoreState, now: number): ScoreSu
     qualifyingScore: Math.max(0, state.qualifyingKey * decay) + 0,
     sqlRequested: state.sqlFormKind !== null,
     sqlFormKind: state.sqlFormKind,
+  };
+}
+
+/** A deep copy of a state (structuredClone's serialization cost more than the fold on every ingested event). */
+function cloneState(state: ScoreState): ScoreState {
+  const rules: ScoreState['rules'] = {};
+  for (const id in state.rules) rules[id] = { count: state.rules[id].count, key: state.rules[id].key };
+  return {
+    ...state,
+    rules,
+    once: [...state.once],
+    dayCounts: { ...state.dayCounts },
+    sessions: state.sessions.map((s) => ({ id: s.id, counts: { ...s.counts } })),
   };
 }
 
