@@ -15,7 +15,7 @@ declare module 'autocannon' {
     requests?: Array<RequestParams & { setupRequest?: (req: RequestParams, context: Record<string, unknown>) => RequestParams }>;
   };
   type Histogram = { average: number; mean: number; p50: number; p90: number; p97_5: number; p99: number; max: number; min: number; total: number };
-  type Result = {
+  export type Result = {
     duration: number;
     start: Date;
     finish: Date;
@@ -27,6 +27,8 @@ declare module 'autocannon' {
     latency: Histogram & { totalCount: number };
     requests: Histogram & { sent: number };
   };
+  type Instance = { stop(): void; on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void): Instance };
   function autocannon(options: Options): Promise<Result> & { stop(): void };
+  function autocannon(options: Options, done: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;
 }
