@@ -5,8 +5,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
 import { hashPassword } from './auth/password';
 import { hashToken, newSecretToken } from './auth/tokens';
-import { createSite } from './api/admin';
 import { systemClock } from './clock';
+import type { TrainSiteResult } from './predict/site';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './db/open';
 import { parseDatabaseUrl } from './db/url';
@@ -14,9 +14,6 @@ import { ConflictError, type Database } from './db/repository';
 import { ApiError } from './errors';
 import { identifyingEmail } from './ingest/email';
 import { newId } from './ids';
-import { purge } from './purge';
-import { rescoreSite } from './leads/rescore';
-import { trainSite, type TrainSiteResult } from './predict/site';
 
 /** An error the CLI prints as is (no stack) before exiting 1. */
 class CliError extends Error {}
@@ -78,6 +75,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .action((key: string, opts: { origin: string[]; name?: string }) =>
       withDatabase(env, async (db, config) => {
         // The API's createSite: the CLI, POST /api/sites and the dashboard accept the same keys and origins.
+        const { createSite } = await import('./api/admin'); // each command loads what it uses: they start faster
         const created = await createSite({ db, config, clock: systemClock }, { key, name: opts.name, origins: opts.origin });
         out(`site "${created.key}" added (origins: ${created.origins.join(', ')})`);
         out(`<script defer src="http://localhost:${config.port}/piste.js" data-site="${created.key}"></script>`);
@@ -118,6 +116,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .description('apply the retention period: delete events older than $PISTE_RETENTION_DAYS (760) and visitors left without events')
     .action(() =>
       withDatabase(env, async (db, config) => {
+        const { purge } = await import('./purge');
         const r = await purge(db, { now: systemClock.now(), retentionDays: config.retentionDays });
         out(`purged ${r.events} events and ${r.visitors} anonymous visitors older than ${new Date(r.before).toISOString()} (${config.retentionDays} days); ${r.leads} leads recounted`);
       }),
@@ -129,6 +128,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .option('--site <key>', 'only this site (default: every site)')
     .action((opts: { site?: string }) =>
       withDatabase(env, async (db, config) => {
+        const { rescoreSite } = await import('./leads/rescore');
         const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
         // A second connection (a worker thread) scores the anonymous visitors meanwhile; not to a private in-memory database.
         const location = parseDatabaseUrl(config.databaseUrl);
@@ -161,11 +161,9 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .option('--min-positives <n>', 'refuse to train with fewer leads that reached sql', nonNegativeInt, 20)
     .option('--seed <n>', 'seed for a reproducible run', nonNegativeInt, 1)
     .action((opts: { site?: string; windowDays: number; observeDays: number; minPositives: number; seed: number }) =>
-      withDatabase(env, async (db, config) => {
+      withDatabase(env, async (db) => {
+        const { trainSite } = await import('./predict/site');
         const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
-        // A second connection (a worker thread) scores the anonymous visitors meanwhile; not to a private in-memory database.
-        const location = parseDatabaseUrl(config.databaseUrl);
-        const databaseUrl = location.dialect === 'sqlite' && location.filename === ':memory:' ? undefined : config.databaseUrl;
         if (keys.length === 0) throw new CliError('no site yet: add one with `piste site add`');
         const failures: string[] = [];
         for (const key of keys) {

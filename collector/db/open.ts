@@ -1,8 +1,6 @@
 // Opens the database a DATABASE_URL names and applies pending migrations.
 import { parseDatabaseUrl } from './url';
 import type { Database } from './repository';
-import { openPg } from './pg';
-import { openSqlite } from './sqlite';
 
 /**
  * SQLite (`file:…`, `:memory:`) for one machine; PostgreSQL (`postgres://…`, `postgresql://…`) for many collectors.
@@ -10,6 +8,7 @@ import { openSqlite } from './sqlite';
  */
 export async function openDatabase(url: string): Promise<Database> {
   const location = parseDatabaseUrl(url);
-  if (location.dialect === 'pg') return openPg(location.url);
-  return openSqlite(location.filename);
+  // Each driver is loaded when it is used: a SQLite installation never loads pg, and the reverse.
+  if (location.dialect === 'pg') return (await import('./pg')).openPg(location.url);
+  return (await import('./sqlite')).openSqlite(location.filename);
 }
