@@ -183,6 +183,9 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect(statuses).toEqual([202, 202, 429]);
     const res = await post(batch([event()]));
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The page's script can read it: the origin is allowed and Retry-After exposed.
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
   });
 
   it('answers the CORS preflight for allowed origins only', async () => {
