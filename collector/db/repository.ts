@@ -293,8 +293,21 @@ export interface Repository extends DeliveryStore {
    * last page. Each page costs a constant number of queries, whatever the number of leads.
    */
   rescoreLeads(site: string, after: RescoreCursor | null, limit: number): Promise<RescorePage<{ lead: Lead; events: ScoredEventFields[] }>>;
-  /** The same for anonymous visitors (no lead), each with its events that belong to no lead. */
-  rescoreVisitors(site: string, after: RescoreCursor | null, limit: number): Promise<RescorePage<{ visitor: Visitor; events: ScoredEventFields[] }>>;
+  /**
+   * The same for anonymous visitors (no lead), each with its events that belong to no lead; with `until`, only those
+   * at or before that position (see visitorPositions).
+   */
+  rescoreVisitors(
+    site: string,
+    after: RescoreCursor | null,
+    limit: number,
+    until?: number,
+  ): Promise<RescorePage<{ visitor: Visitor; events: ScoredEventFields[] }>>;
+  /**
+   * Optional: the highest position a visitor has, when positions are numbers a rescore can split into ranges (SQLite's
+   * rowid), so two threads can share the visitors range by range.
+   */
+  visitorPositions?(): Promise<number>;
 
   // --- auth sessions --- (dashboard sign-in, collector/dashboard): only the sha256 of a session id is stored.
   createAuthSession(session: AuthSession): Promise<void>;

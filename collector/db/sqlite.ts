@@ -661,9 +661,9 @@ export class SqliteRepository implements Repository {
   }
 
   /** Anonymous visitors in table order too, their events with one statement per page. */
-  async rescoreVisitors(site: string, after: RescoreCursor | null, limit: number) {
+  async rescoreVisitors(site: string, after: RescoreCursor | null, limit: number, until = Number.MAX_SAFE_INTEGER) {
     this.mapForScan();
-    const rows = this.s.rescoreVisitorPage.all({ site, after: after ?? 0, limit }) as Row[];
+    const rows = this.s.rescoreVisitorPage.all({ site, after: after ?? 0, until, limit }) as Row[];
     if (rows.length === 0) return { rows: [], next: null };
     const page = rows.map(({ pos, ...r }) => {
       const stamp: VisitorStamp = { pos, site, vid: r.vid, oldState: r.scoreState };
@@ -672,6 +672,10 @@ export class SqliteRepository implements Repository {
     const last = rows[rows.length - 1].pos as number;
     groupEvents(this.s.rescoreVisitorEvents.all({ site, after: after ?? 0, last }) as unknown[][], page);
     return { rows: page, next: rows.length < limit ? null : last };
+  }
+
+  async visitorPositions() {
+    return ((this.s.lastVisitorPosition.get() as number | null) ?? 0);
   }
 
   // --- models ---
@@ -869,7 +873,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
     // CROSS JOIN: the page's rows (by rowid) drive one index seek each, and their events come out in the page's order.
     rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENT_COLUMNS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id
       WHERE l.rowid > @after AND l.rowid <= @last AND +l.site = @site ORDER BY l.rowid, e.ts`).raw(),
-    rescoreVisitorPage: p(`SELECT rowid AS pos, ${VISITOR_COLUMNS} FROM visitors WHERE rowid > @after AND +site = @site AND +lead_id IS NULL
+    lastVisitorPosition: p('SELECT max(rowid) FROM visitors').pluck(),
+    rescoreVisitorPage: p(`SELECT rowid AS pos, ${VISITOR_COLUMNS} FROM visitors WHERE rowid > @after AND rowid <= @until AND +site = @site AND +lead_id IS NULL
       ORDER BY rowid LIMIT @limit`),
     rescoreVisitorEvents: p(`SELECT v.rowid, ${RESCORE_EVENT_COLUMNS} FROM visitors v CROSS JOIN events e ON e.site = v.site AND e.vid = v.vid
       WHERE v.rowid > @after AND v.rowid <= @last AND +v.site = @site AND v.lead_id IS NULL AND +e.lead_id IS NULL ORDER BY v.rowid, e.ts`).raw(),

@@ -5,28 +5,49 @@ import { scoreEvents, type Rules } from '../scoring';
 import { scoreVisitor, toScoringEvent } from './score';
 
 type ScoredVisitor = { visitor: Visitor; stamp: RescoreStamp; score: RescoredVisitor | null };
-export type VisitorPass = { readRows: number; batchSize: number; onStored?: (n: number) => void };
+/** The next range of positions to rescore, (after, until], or null when there is none left. */
+export type VisitorRanges = () => { after: number; until: number } | null;
+export type VisitorPass = { readRows: number; batchSize: number; onStored?: (n: number) => void; ranges?: VisitorRanges };
 
 /**
- * Rescores the site's anonymous visitors: pages read and scored outside any transaction, stored `batchSize` rows per
- * transaction, each row only if it still holds what was read (else scored again from its history, in the transaction).
- * Returns how many visitors it rescored.
+ * Ranges of `width` positions up to `last`, handed out in order to whichever thread asks first: `claims` (one Int32,
+ * zero at first) is shared between the threads, so each range is rescored once.
+ */
+export function sharedRanges(claims: SharedArrayBuffer, width: number, last: number): VisitorRanges {
+  const next = new Int32Array(claims);
+  return () => {
+    const after = Atomics.add(next, 0, 1) * width;
+    return after < last ? { after, until: after + width } : null;
+  };
+}
+
+/**
+ * Rescores the site's anonymous visitors (those in `pass.ranges`, else all): pages read and scored outside any
+ * transaction, stored `batchSize` rows per transaction, each row only if it still holds what was read (else scored
+ * again from its history, in the transaction). Returns how many visitors it rescored.
  */
 export async function rescoreVisitors(db: Repository, site: string, rules: Rules, pass: VisitorPass): Promise<number> {
   let count = 0;
   let scored: ScoredVisitor[] = [];
-  for (let after: RescoreCursor | null = null; ; ) {
-    const page = await db.rescoreVisitors(site, after, pass.readRows);
-    for (const row of page.rows) scored.push(rescoredVisitor(rules, row));
-    if (scored.length >= pass.batchSize || page.next === null) {
-      await storeVisitors(db, rules, scored);
-      count += scored.length;
-      pass.onStored?.(scored.length);
-      scored = [];
+  const store = async () => {
+    await storeVisitors(db, rules, scored);
+    count += scored.length;
+    pass.onStored?.(scored.length);
+    scored = [];
+  };
+  let whole = true;
+  const ranges = pass.ranges ?? (() => (whole ? ((whole = false), { after: 0, until: Number.MAX_SAFE_INTEGER }) : null));
+  for (let range = ranges(); range; range = ranges()) {
+    for (let after: RescoreCursor | null = range.after || null; ; ) {
+      const page = await db.rescoreVisitors(site, after, pass.readRows, pass.ranges ? range.until : undefined);
+      for (const row of page.rows) scored.push(rescoredVisitor(rules, row));
+      if (scored.length >= pass.batchSize) await store();
+      if (page.next === null) break;
+      after = page.next;
     }
-    if (page.next === null) return count;
-    after = page.next;
+    if (scored.length > 0) await store(); // a range ends with its transaction
   }
+  return count;
 }
 
 /** The visitor's score from its whole history (pure): null when its row holds it already. */
@@ -52,7 +73,15 @@ async function storeVisitors(db: Repository, rules: Rules, page: ScoredVisitor[]
 }
 
 /** What the worker needs: its own connection to the same database, and the rules as stored (it parses them itself). */
-export type WorkerInput = { databaseUrl: string; site: string; rules: Site['rules']; readRows: number; batchSize: number };
+export type WorkerInput = {
+  databaseUrl: string;
+  site: string;
+  rules: Site['rules'];
+  readRows: number;
+  batchSize: number;
+  /** Ranges shared with the main thread (sharedRanges' arguments), or none: the worker does every visitor. */
+  shared?: { claims: SharedArrayBuffer; width: number; last: number };
+};
 export type WorkerMessage = { stored: number } | { done: number } | { error: string };
 
 /**

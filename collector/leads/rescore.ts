@@ -5,7 +5,7 @@ import type { Stage } from '../stages';
 import { leadProbability, parseModelParams, type ModelParams } from '../predict/model';
 import { scoredLeadInput, updateProbability } from '../predict/live';
 import { leadScoreOf, scoreLead, toScoringEvent } from './score';
-import { rescoreVisitors, rescoreVisitorsInWorker, sameJson } from './rescore-visitors';
+import { rescoreVisitors, rescoreVisitorsInWorker, sameJson, sharedRanges } from './rescore-visitors';
 import { changeStage } from './stages';
 import { siteRules } from './rules';
 
@@ -32,6 +32,8 @@ type Options = {
 const WRITE_ROWS = 25_000;
 /** Rows per read: a page's events are dropped once scored, so fewer of them live long enough to cost the GC. */
 const READ_ROWS = 1_000;
+/** Visitor positions per range the two threads share (about 7,000 anonymous visitors at 1M events). */
+const VISITOR_RANGE = 10_000;
 
 /**
  * Rescores every lead and anonymous visitor of `siteKey` with the site's current rules and active model, by the same
@@ -62,9 +64,12 @@ export async function rescoreSite(db: Repository, siteKey: string, opts: Options
   const pass = { readRows, batchSize, onStored: progress };
   progress(0);
 
-  // With a database URL, a worker thread rescores the visitors meanwhile.
+  // With a database URL, a worker thread rescores the visitors meanwhile; where positions are numbers, this thread
+  // joins it once the leads are done, range by range, so both finish together.
+  const last = opts.databaseUrl ? await db.visitorPositions?.() : undefined;
+  const shared = last === undefined ? undefined : { claims: new SharedArrayBuffer(4), width: Math.min(batchSize, VISITOR_RANGE), last };
   const worker = opts.databaseUrl
-    ? rescoreVisitorsInWorker({ databaseUrl: opts.databaseUrl, site: siteKey, rules: site.rules, readRows, batchSize }, progress)
+    ? rescoreVisitorsInWorker({ databaseUrl: opts.databaseUrl, site: siteKey, rules: site.rules, readRows, batchSize, shared }, progress)
     : null;
   try {
     let leads: ScoredLead[] = [];
@@ -80,7 +85,11 @@ export async function rescoreSite(db: Repository, siteKey: string, opts: Options
       if (page.next === null) break;
       after = page.next;
     }
-    result.visitors = worker ? await worker.done : await rescoreVisitors(db, siteKey, rules, pass);
+    if (!worker) result.visitors = await rescoreVisitors(db, siteKey, rules, pass);
+    else {
+      if (shared) result.visitors += await rescoreVisitors(db, siteKey, rules, { ...pass, ranges: sharedRanges(shared.claims, shared.width, shared.last) });
+      result.visitors += await worker.done;
+    }
   } finally {
     await worker?.stop();
   }
