@@ -1,9 +1,38 @@
 #!/usr/bin/env node
-// The `piste` command: registers tsx so the TypeScript CLI runs without a build step.
-import { register } from 'tsx/esm/api';
+// The `piste` command. Runs the collector's build (dist/collector, `npm run build`) when it is at least as new as
+// every source file; otherwise registers tsx and runs the TypeScript sources, so an edit is never hidden by an old build.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../collector/cli.ts');
+const sources = fileURLToPath(new URL('../collector', import.meta.url));
+const built = new URL('../dist/collector/cli.js', import.meta.url);
+
+/** Newest modification time under `dir` (milliseconds). */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = `${dir}/${entry.name}`;
+    latest = Math.max(latest, entry.isDirectory() ? newest(file) : fs.statSync(file).mtimeMs);
+  }
+  return latest;
+}
+
+function buildIsCurrent() {
+  try {
+    return fs.statSync(built).mtimeMs >= newest(sources);
+  } catch {
+    return false; // not built
+  }
+}
+
+let main;
+if (buildIsCurrent()) {
+  ({ main } = await import(built.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../collector/cli.ts'));
+}
 const code = await main(process.argv.slice(2));
 // `serve` keeps the process alive through its server; other commands end here.
 if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;

@@ -93,7 +93,9 @@ export function rescoreVisitorsInWorker(
   input: WorkerInput,
   onStored: (n: number) => void,
 ): { done: Promise<number>; stop(): Promise<void> } {
-  const worker = new Worker(new URL('./rescore-worker.mjs', import.meta.url), { workerData: input });
+  // The source runs through tsx (rescore-worker.mjs registers it in the thread); the build (dist/collector) as it is.
+  const entry = import.meta.url.endsWith('.ts') ? './rescore-worker.mjs' : './rescore-worker.js';
+  const worker = new Worker(new URL(entry, import.meta.url), { workerData: input });
   const done = new Promise<number>((resolve, reject) => {
     worker.on('message', (m: WorkerMessage) => {
       if ('stored' in m) onStored(m.stored);

@@ -7,7 +7,9 @@ import { ApiError } from '../errors';
 
 export type ScriptAsset = { body: string; etag: string };
 
-export const DEFAULT_SCRIPT_PATH = fileURLToPath(new URL('../../dist/piste.js', import.meta.url));
+// From collector/static/script.ts, or from its build, dist/collector/static/script.js.
+const BUILT = import.meta.url.endsWith('.js');
+export const DEFAULT_SCRIPT_PATH = fileURLToPath(new URL(BUILT ? '../../piste.js' : '../../dist/piste.js', import.meta.url));
 
 /** Reads the built script; null when it has not been built (`npm run build`). */
 export function loadScript(file = DEFAULT_SCRIPT_PATH): ScriptAsset | null {
