@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { openPg } from '../collector/db/pg';
 import { createPgSchema } from '../collector/db/test-databases';
 import { beaconBodies, BENCH_ORIGIN, postLoad, type LoadResult } from './load';
-import { startServerChild, type ServerChild } from './processes';
+import { pisteNodeFlags, startServerChild, type ServerChild } from './processes';
 
 const SITE = 'bench';
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -29,7 +29,8 @@ export async function runPgBench(root: string, size: PgBenchSize, log: (line: st
       ...process.env, PORT: '0', DATABASE_URL: schema.url, PISTE_RATE_LIMIT: '1000000/1000000',
       PISTE_SECRET: randomBytes(24).toString('base64url'),
     };
-    const serve = [path.join(root, 'bin/piste.mjs'), 'serve'];
+    const bin = path.join(root, 'bin/piste.mjs');
+    const serve = [...pisteNodeFlags(bin), bin, 'serve'];
     children.push(await startServerChild(serve, env, root), await startServerChild(serve, env, root));
     const urls = children.map((c) => c.url);
     const body = beaconBodies(SITE, 1);

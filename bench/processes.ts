@@ -4,6 +4,16 @@ import fs from 'node:fs';
 
 export type ServerChild = { pid: number; url: string; child: ChildProcess; log(): string; stop(): Promise<number | null> };
 
+/**
+ * The Node flags bin/piste.mjs declares on its `#!/usr/bin/env -S node …` line: `npx piste …` runs with them, so the
+ * bench, which starts `node bin/piste.mjs …`, passes them too.
+ */
+export function pisteNodeFlags(bin: string): string[] {
+  const first = fs.readFileSync(bin, 'utf8').split('\n', 1)[0];
+  const match = /^#!\/usr\/bin\/env -S node\b(.*)$/.exec(first);
+  return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 /** Starts `node ARGS` and resolves once it prints its listening URL (rejects on exit or after `timeoutMs`). */
 export function startServerChild(args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs = 30_000): Promise<ServerChild> {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

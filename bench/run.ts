@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { datasetFile } from './dataset';
 import { beaconBodies, postLoad, type LoadResult } from './load';
-import { procStatusKb, runNode, sampleRss, startServerChild, type ServerChild } from './processes';
+import { pisteNodeFlags, procStatusKb, runNode, sampleRss, startServerChild, type ServerChild } from './processes';
 import { runPgBench } from './pg';
 import { byArea, readLargestProfile, topFunctions } from './profile';
 import { getJson, NotAvailable, sampleLatency } from './reads';
@@ -45,7 +45,8 @@ const env: NodeJS.ProcessEnv = {
   PISTE_API_TOKEN: token,
   PISTE_RATE_LIMIT: '1000000/1000000', // one client IP sends everything here: lift the per-IP limit
 };
-const piste = (...args: string[]) => runNode([path.join(ROOT, 'bin/piste.mjs'), ...args], env, ROOT);
+const BIN = path.join(ROOT, 'bin/piste.mjs');
+const piste = (...args: string[]) => runNode([...pisteNodeFlags(BIN), BIN, ...args], env, ROOT);
 
 async function mustRun(...args: string[]) {
   const run = await piste(...args);
@@ -165,7 +166,7 @@ async function main() {
   log(`rescore: ${rescoreS ?? 'n/a'} s`);
 
   const prof = path.join(work, 'cpu-prof');
-  const collectorArgs = [...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), path.join(ROOT, 'bin/piste.mjs'), 'serve'];
+  const collectorArgs = [...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...pisteNodeFlags(BIN), BIN, 'serve'];
   const collector = await startServerChild(collectorArgs, env, ROOT);
   const baseline = await startServerChild(['--import', 'tsx', path.join(ROOT, 'bench/baseline.ts')], { ...env, PORT: '0' }, ROOT);
   let reads: Awaited<ReturnType<typeof measureReads>>;

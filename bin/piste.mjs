@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `piste` command. Runs the collector's build (dist/collector, `npm run build`) when it is at least as new as
+// The `piste` command (npx piste …). Runs the collector's build (dist/collector, `npm run build`) when it is at least as new as
 // every source file; otherwise registers tsx and runs the TypeScript sources, so an edit is never hidden by an old build.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
