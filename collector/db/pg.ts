@@ -582,7 +582,7 @@ export class PgRepository implements Repository {
   }
 
   async anonymousVisitorsAtMost(site: string) {
-    return (await this.row('countAnonymousVisitors', [site]))!.n as number;
+    return (await this.row('anonymousVisitorsAtMost', [site]))!.n as number; // exact here: an upper bound all the same
   }
 
   /** Leads in id order (keyset), their events with one query per page; outside any transaction. */
@@ -816,7 +816,7 @@ const SQL = {
     ORDER BY id COLLATE "C" LIMIT $3`,
   anonymousVidsAfter: `SELECT vid FROM visitors WHERE site = $1 AND lead_id IS NULL AND ($2::text IS NULL OR vid COLLATE "C" > $2)
     ORDER BY vid COLLATE "C" LIMIT $3`,
-  countAnonymousVisitors: 'SELECT count(*) AS n FROM visitors WHERE site = $1 AND lead_id IS NULL',
+  anonymousVisitorsAtMost: 'SELECT count(*) AS n FROM visitors WHERE site = $1 AND lead_id IS NULL',
   // Rescore's pages: what scoring reads of each event (the other fields null, as on SQLite).
   leadPage: `SELECT ${LEAD_COLUMNS}, score_state::text AS "stateText", traits::text AS "traitsText" FROM leads WHERE site = $1 AND ($2::text IS NULL OR id COLLATE "C" > $2) ORDER BY id COLLATE "C" LIMIT $3`,
   leadPageEvents: `SELECT ${SCORING_EVENT_COLUMNS} FROM events WHERE site = $1 AND lead_id = ANY($2::text[]) ORDER BY ts, id COLLATE "C"`,

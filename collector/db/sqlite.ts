@@ -868,7 +868,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
     // Two index-only counts (an exact one reads every visitor row): anonymous visitors of any site, visitors of this one.
     anonymousVisitorsAtMost: p('SELECT min((SELECT count(*) FROM visitors WHERE lead_id IS NULL), (SELECT count(*) FROM visitors WHERE site = ?)) AS n'),
     // --- rescore --- pages in rowid order; `+site`, `+lead_id`: walk the rowid range, not an index on site (which would
-    // read every row of the site per page). The IN lists become one index seek per lead or visitor.
+    // read every row of the site per page).
     rescoreLeadPage: p(`SELECT rowid AS pos, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND +site = @site ORDER BY rowid LIMIT @limit`),
     // CROSS JOIN: the page's rows (by rowid) drive one index seek each, and their events come out in the page's order.
     rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENT_COLUMNS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id

@@ -11,8 +11,7 @@ const ACCEPTED_TYPES = new Set(['text/plain', 'application/json']);
  * more than the rest of the ingest path.
  */
 export async function readBeaconBody(request: Request, incoming?: IncomingMessage): Promise<unknown> {
-  // Node's own header object when there is one: the web Request's Headers are then never built.
-  const header = (name: 'content-type' | 'content-length') => (incoming ? incoming.headers[name] : request.headers.get(name));
+  const header = (name: string) => requestHeader(request, incoming, name);
   const mediaType = (header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(mediaType)) {
     throw new ApiError(415, 'unsupported_media_type', 'Send the body as text/plain or application/json.');
@@ -29,6 +28,17 @@ export async function readBeaconBody(request: Request, incoming?: IncomingMessag
   }
   checkEventSizes(body, bytes.byteLength);
   return body;
+}
+
+/**
+ * A request header from Node's own header object when there is one (under @hono/node-server): the web Request's
+ * Headers are then never built, which cost more than the rest of answering a beacon. Node joins repeated headers
+ * with ", " as Headers.get does.
+ */
+export function requestHeader(request: Request, incoming: IncomingMessage | undefined, name: string): string | undefined {
+  if (!incoming) return request.headers.get(name) ?? undefined;
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 const utf8 = new TextDecoder(); // reusable (decode without `stream` keeps no state); drops a leading BOM as before

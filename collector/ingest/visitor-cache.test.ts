@@ -1,5 +1,5 @@
-// The SQLite ingest keeps visitors between transactions: another connection's writes, an erasure and a rolled-back
-// request must never leave it answering from a stale copy.
+// The SQLite ingest keeps visitors between transactions: neither another connection's writes nor an erasure may leave
+// it answering from a stale copy.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
