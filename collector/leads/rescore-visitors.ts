@@ -35,11 +35,11 @@ export async function rescoreVisitors(db: Repository, site: string, rules: Rules
     pass.onStored?.(scored.length);
     scored = [];
   };
-  let whole = true;
-  const ranges = pass.ranges ?? (() => (whole ? ((whole = false), { after: 0, until: Number.MAX_SAFE_INTEGER }) : null));
-  for (let range = ranges(); range; range = ranges()) {
+  const { ranges } = pass;
+  const everyone = { after: 0, until: Number.MAX_SAFE_INTEGER };
+  for (let range = ranges ? ranges() : everyone; range; range = ranges ? ranges() : null) {
     for (let after: RescoreCursor | null = range.after || null; ; ) {
-      const page = await db.rescoreVisitors(site, after, pass.readRows, pass.ranges ? range.until : undefined);
+      const page = await db.rescoreVisitors(site, after, pass.readRows, range.until);
       for (const row of page.rows) scored.push(rescoredVisitor(rules, row));
       if (scored.length >= pass.batchSize) await store();
       if (page.next === null) break;
