@@ -106,7 +106,8 @@ async function measureLoad(collector: ServerChild, baseline: ServerChild) {
     acked += r.accepted * perRequest;
     return r;
   };
-  // Warm-up (JIT, SQLite page cache), counted in the acknowledged events but not reported.
+  // Warm-up (JIT, SQLite's and the collector's caches), counted in the acknowledged events but not reported: a short
+  // run to learn the rate, then one phase's length, as the baseline gets one whole phase before its rounds.
   const warm = size.connections * 20;
   // The baseline stores nothing, so it runs for a duration; ingest phases send a fixed count so every 202 is counted.
   const baselinePhase = () => postLoad({ url: baseline.url, duration: size.phaseSeconds, connections: size.connections, body: bodies.one });
@@ -114,6 +115,10 @@ async function measureLoad(collector: ServerChild, baseline: ServerChild) {
   let rates = {
     single: (await ingest(warm, bodies.one, 1)).rps,
     batch: (await ingest(Math.round(warm / 4), bodies.ten, 10)).rps,
+  };
+  rates = {
+    single: (await ingest(amountFor(rates.single), bodies.one, 1)).rps,
+    batch: (await ingest(amountFor(rates.batch), bodies.ten, 10)).rps,
   };
   const rss = sampleRss(collector.pid);
   const rounds: Round[] = [];
