@@ -58,7 +58,7 @@ type Row = Record<string, any>;
 /** What a rescore page read of a row (json columns as their stored text), compared again when its new values are stored. */
 type LeadStamp = {
   id: string; oldState: string | null; oldTraits: string; name: string | null; company: string | null; title: string | null; stage: string;
-  rejectedAt: number | null;
+  rejectedAt: number | null; probability: number | null;
 };
 type VisitorStamp = { site: string; vid: string; oldState: string | null };
 /** Values go to `json` columns as text: `json` (not `jsonb`) keeps key order, so answers match SQLite byte for byte. */
@@ -325,7 +325,10 @@ export class PgRepository implements Repository {
       // --- rescore --- (conditional: the row must still hold what the page read)
       storeRescoredLead: async (stamp, c) => {
         const w = stamp.row as LeadStamp;
-        const values = [c.scoreKey, c.state, c.fitPoints, c.grade, c.probability, w.id, w.oldState, w.oldTraits, w.name, w.company, w.title, w.stage, w.rejectedAt];
+        const values = [
+          c.scoreKey, c.state, c.fitPoints, c.grade, c.probability, w.id, w.oldState, w.oldTraits, w.name, w.company, w.title, w.stage, w.rejectedAt,
+          w.probability,
+        ];
         return (await this.run(client, 'storeRescoredLead', values)).rowCount === 1;
       },
       storeRescoredVisitor: async (stamp, c) => {
@@ -592,6 +595,7 @@ export class PgRepository implements Repository {
     const page = rows.map(({ stateText, traitsText, ...r }) => {
       const stamp: LeadStamp = {
         id: r.id, oldState: stateText, oldTraits: traitsText, name: r.name, company: r.company, title: r.title, stage: r.stage, rejectedAt: r.rejectedAt,
+        probability: r.probability,
       };
       return { lead: toLead(r), events: events.get(r.id) ?? [], stamp: { row: stamp } };
     });
@@ -827,7 +831,8 @@ const SQL = {
   // Conditional on what the page read (json compared as its stored text, which `json` keeps verbatim).
   storeRescoredLead: `UPDATE leads SET score_key = $1, score_state = $2, fit_points = $3, grade = $4, probability = $5
     WHERE id = $6 AND score_state::text IS NOT DISTINCT FROM $7 AND traits::text = $8 AND name IS NOT DISTINCT FROM $9
-    AND company IS NOT DISTINCT FROM $10 AND title IS NOT DISTINCT FROM $11 AND stage = $12 AND rejected_at IS NOT DISTINCT FROM $13`,
+    AND company IS NOT DISTINCT FROM $10 AND title IS NOT DISTINCT FROM $11 AND stage = $12 AND rejected_at IS NOT DISTINCT FROM $13
+    AND probability IS NOT DISTINCT FROM $14`,
   storeRescoredVisitor: `UPDATE visitors SET score_key = $1, score_state = $2
     WHERE site = $3 AND vid = $4 AND lead_id IS NULL AND score_state::text IS NOT DISTINCT FROM $5`,
 
