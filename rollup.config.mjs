@@ -80,11 +80,12 @@ const collectorTs = () =>
     },
   });
 
-// Files the collector reads beside its modules: migrations and the dashboard's CSS.
+// Files the collector reads beside its modules: migrations, the dashboard's CSS and the WAL checkpointer's worker.
 const collectorAssets = () => ({
   name: 'piste-collector-assets',
   writeBundle() {
     for (const dir of ['db/migrations', 'dashboard/static']) cpSync(`collector/${dir}`, `dist/collector/${dir}`, { recursive: true });
+    cpSync('collector/db/checkpoint-worker.mjs', 'dist/collector/db/checkpoint-worker.mjs'); // plain JavaScript: copied as it is
   },
 });
 

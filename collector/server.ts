@@ -19,6 +19,7 @@ export type RunningServer = { port: number; db: Database; close(): Promise<void>
  */
 export async function startServer({ config, db, ...deps }: { config: Config; db?: Database } & Omit<Partial<AppDeps>, 'config' | 'db'>): Promise<RunningServer> {
   const database = db ?? (await openDatabase(config.databaseUrl));
+  if (!db) database.checkpointInBackground?.(); // this process owns the database and writes it for as long as it runs
   // The first dashboard user, from PISTE_ADMIN_EMAIL/PASSWORD (npm start generates one instead: scripts/start.ts).
   await ensureAdmin(database, config, { generate: false, log: (line) => console.log(line) });
   const collector = createCollector({ ...deps, db: database, config });

@@ -199,6 +199,11 @@ export interface Repository extends DeliveryStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * For a long-running collector on a SQLite file: WAL checkpoints move to a background thread, so an ingest COMMIT
+   * only appends to the WAL. `close()` stops that thread. Absent where the database checkpoints itself (PostgreSQL).
+   */
+  checkpointInBackground?(): void;
 
   /**
    * Group commit: runs `fn` for every item inside ONE transaction, each item isolated (a savepoint), so one

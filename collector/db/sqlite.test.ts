@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { newId } from '../ids';
 import { openDatabase } from './open';
@@ -30,6 +31,33 @@ describe('SQLite repository', () => {
     await db.migrate(); // idempotent
     await db.close();
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('checkpoints the WAL from a background thread when asked, and stops it on close', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-db-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'piste.db');
+    const db = (await openDatabase(`file:${file}`)) as SqliteRepository;
+    db.checkpointInBackground();
+    // Commits no longer checkpoint before the WAL holds 10,000 pages (40 MB): only the background thread keeps it small.
+    expect(db.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    db.raw.exec('CREATE TABLE filler (x BLOB)');
+    const insert = db.raw.prepare('INSERT INTO filler VALUES (randomblob(100000))');
+    let largestWal = 0;
+    for (let i = 0; i < 80; i++) {
+      insert.run(); // ≈ 25 pages per commit, 8 MB in all
+      largestWal = Math.max(largestWal, fs.statSync(`${file}-wal`).size);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    // Checkpointed every 100 ms while written, the WAL is reused from its start: it never reaches the 4 MB at which a
+    // commit would checkpoint by itself (SQLite's default, restored if the thread stops), let alone 8 MB.
+    expect(largestWal).toBeLessThan(2 * 2 ** 20);
+    expect(db.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000); // the thread is still running
+    await db.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false); // the last connection closed: the checkpointer's too
+    const again = new BetterSqlite3(file, { readonly: true });
+    expect(again.prepare('SELECT count(*) FROM filler').pluck().get()).toBe(80);
+    again.close();
   });
 });
 
