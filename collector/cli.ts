@@ -1,4 +1,5 @@
 // The `piste` command line: serve, migrate, site add, user add, token create. Exit codes: 0 ok, 1 error, 2 usage.
+import { setFlagsFromString } from 'node:v8';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -55,6 +56,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .description('apply pending migrations and start the collector on $PORT (8787)')
     .action(async () => {
       const config = loadConfig(env);
+      limitHeapGrowth();
       const { startServer } = await import('./server'); // the whole app: loaded for `serve` only, so other commands start fast
       const server = await startServer({ config });
       out(`Piste collector listening on http://localhost:${server.port}`);
@@ -208,6 +210,16 @@ function trainReport(site: string, r: Extract<TrainSiteResult, { ok: true }>): s
       : '  the model does not rank the test leads better than the rule score: keep relying on the rules',
     `  probability updated for ${r.updated} leads`,
   ];
+}
+
+/**
+ * Under load the collector keeps ≈ 30 MB of live objects, but V8 lets the old generation grow to about four times the
+ * live size before a full collection (its default on a machine with this much memory), which took RSS past 250 MB.
+ * Growing it by half keeps RSS under 200 MB, for more frequent full collections, which are marked concurrently. V8
+ * reads this flag at every collection, so setting it once the process runs takes effect.
+ */
+function limitHeapGrowth() {
+  setFlagsFromString('--heap-growing-percent=50');
 }
 
 /** Runs the CLI; resolves with the exit code (serve keeps running and resolves 0 once listening). */
