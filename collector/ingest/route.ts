@@ -13,7 +13,7 @@ import { identifyingEmail } from './email';
 import { clientIp, truncateIp } from './ip';
 import type { IngestMetrics } from './metrics';
 import { processBatch, type BatchOutcome, type IngestHooks, type PreparedBatch, type PreparedEvent } from './process';
-import { BatchSchema } from './schema';
+import { BatchSchema, parsePlainBatch, type WireBatch } from './schema';
 import { createSiteCache } from './sites';
 import { createGroupWriter, type GroupWriter } from './writer';
 
@@ -29,6 +29,16 @@ function isBotCached(ua: string): boolean {
     botVerdicts.set(ua, (verdict = isbot(ua)));
   }
   return verdict;
+}
+
+/** The batch as BatchSchema gives it, or a 400 naming the first problem. */
+function validBatch(body: unknown): WireBatch {
+  const parsed = BatchSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.path.join('.');
+  const code = issue.path[0] === 'events' && issue.path.length > 1 ? 'invalid_event' : 'bad_request';
+  throw new ApiError(400, code, issue.message, path || undefined);
 }
 
 /** What @hono/node-server passes as `c.env`; absent under app.request() in tests. */
@@ -74,14 +84,7 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     const incoming = (c.env as NodeEnv | undefined)?.incoming;
     const header = (name: string) => requestHeader(c.req.raw, incoming, name);
     const body = await readBeaconBody(c.req.raw, incoming);
-    const parsed = BatchSchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue.path.join('.');
-      const code = issue.path[0] === 'events' && issue.path.length > 1 ? 'invalid_event' : 'bad_request';
-      throw new ApiError(400, code, issue.message, path || undefined);
-    }
-    const batch = parsed.data;
+    const batch = parsePlainBatch(body) ?? validBatch(body);
 
     const site = await sites.get(batch.site);
     if (!site) throw new ApiError(403, 'unknown_site', 'No site has this key.', 'site');
