@@ -100,35 +100,6 @@ const CHECKPOINT_EVERY_MS = 100;
 const FALLBACK_CHECKPOINT_PAGES = 10_000;
 const DEFAULT_CHECKPOINT_PAGES = 1000; // SQLite's own default
 
-/** Visitors the ingest keeps between transactions (SqliteRepository.visitors): about 1 KB each with its score state. */
-const VISITOR_CACHE_SIZE = 10_000;
-
-/** Shallow copies in and out (score states are never changed in place: scoring builds new ones); oldest write evicted first. */
-class VisitorCache {
-  private readonly entries = new Map<string, Visitor>();
-  constructor(private readonly capacity: number) {}
-
-  get(site: string, vid: string): Visitor | undefined {
-    const v = this.entries.get(`${site}\0${vid}`);
-    return v && { ...v };
-  }
-
-  put(v: Visitor) {
-    const key = `${v.site}\0${v.vid}`;
-    this.entries.delete(key); // re-inserted last: the most recently written stay
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { ...v });
-  }
-
-  delete(site: string, vid: string) {
-    this.entries.delete(`${site}\0${vid}`);
-  }
-
-  clear() {
-    this.entries.clear();
-  }
-}
-
 /** Opens (creating its folder) a SQLite file or ':memory:' with WAL, busy_timeout 5000, synchronous=NORMAL, foreign keys. */
 export function openSqlite(filename: string): SqliteRepository {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
@@ -148,14 +119,6 @@ export class SqliteRepository implements Repository {
   private readonly tx: IngestTx;
   /** Lead-list statements, one per filter combination (see buildLeadQuery), prepared on first use. */
   private readonly leadQueries = new Map<string, BetterSqlite3.Statement>();
-  /**
-   * Visitors the ingest read or wrote, kept across transactions: a returning visitor's next event skips the SELECT and
-   * the parse of its score state. Valid while no other connection has committed (PRAGMA data_version, checked when
-   * each write transaction begins, with the write lock held); emptied by any rollback and by every other write to
-   * visitors (erasure, purge). Entries are copied in and out, so no caller can change one in place.
-   */
-  private readonly visitors = new VisitorCache(VISITOR_CACHE_SIZE);
-  private dataVersion = -1;
 
   constructor(readonly raw: BetterSqlite3.Database) {
     this.migrateSync();
@@ -250,7 +213,6 @@ export class SqliteRepository implements Repository {
           s.release.run();
           results.push({ ok: true, value });
         } catch (error) {
-          this.visitors.clear();
           s.rollbackTo.run();
           s.release.run();
           results.push({ ok: false, error });
@@ -263,17 +225,11 @@ export class SqliteRepository implements Repository {
   /** BEGIN IMMEDIATE … COMMIT around `work`; rolls back and rethrows when it (or the commit) throws. */
   private async inTransaction<T>(work: () => Promise<T>): Promise<T> {
     this.s.begin.run();
-    const version = this.s.dataVersion.get() as number;
-    if (version !== this.dataVersion) {
-      this.visitors.clear(); // another connection (a CLI command, a second collector) committed since
-      this.dataVersion = version;
-    }
     try {
       const value = await work();
       this.s.commit.run();
       return value;
     } catch (error) {
-      this.visitors.clear();
       if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
       throw error;
     }
@@ -288,20 +244,12 @@ export class SqliteRepository implements Repository {
           e.site, e.id, e.vid, e.leadId, e.sessionId, e.type, e.ts, e.receivedAt, e.url, e.ref, e.title, e.cat,
           e.name, json(e.props), e.email, json(e.traits), json(e.form), e.ip, e.ua,
         ).changes === 1,
-      getVisitor: async (site, vid) => {
-        const cached = this.visitors.get(site, vid);
-        if (cached) return cached;
-        const visitor = this.visitorSync(site, vid);
-        if (visitor) this.visitors.put(visitor);
-        return visitor;
-      },
+      getVisitor: async (site, vid) => this.visitorSync(site, vid),
       insertVisitor: async (v) => {
         s.insertVisitor.run(v.site, v.vid, v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState));
-        this.visitors.put(v);
       },
       updateVisitor: async (site, vid, c) => {
         s.updateVisitor.run(c.leadId, c.firstSeen, c.lastSeen, c.lastSessionId, c.sessions, site, vid);
-        this.visitors.delete(site, vid);
       },
       saveVisitor: async (v, stored) => {
         // A column in SET rewrites its index entries even with the same value: most events change neither lead nor first visit.
@@ -310,7 +258,6 @@ export class SqliteRepository implements Repository {
         } else {
           s.saveVisitor.run(v.leadId, v.firstSeen, v.lastSeen, v.lastSessionId, v.sessions, v.scoreKey, json(v.scoreState), v.site, v.vid);
         }
-        this.visitors.put(v);
       },
       getLead: async (id) => this.leadSync(id),
       findOrCreateLead: async (l) => {
@@ -341,7 +288,6 @@ export class SqliteRepository implements Repository {
       },
       updateVisitorScore: async (site, vid, c) => {
         s.updateVisitorScore.run(c.scoreKey, json(c.scoreState), site, vid);
-        this.visitors.delete(site, vid);
       },
       listLeadEvents: async (leadId) => (s.allLeadEvents.all(leadId, leadId) as Row[]).map(toEvent),
       listAnonymousEvents: async (site, vid) => (s.anonymousEvents.all(site, vid) as Row[]).map(toEvent),
@@ -368,7 +314,6 @@ export class SqliteRepository implements Repository {
       },
       storeRescoredVisitor: async (stamp, c) => {
         const w = stamp.row as VisitorStamp;
-        this.visitors.delete(w.site, w.vid);
         return s.storeRescoredVisitor.run(c.scoreKey, c.state, w.pos, w.site, w.vid, w.oldState).changes === 1;
       },
     };
@@ -484,7 +429,6 @@ export class SqliteRepository implements Repository {
   eraseLead(id: string) {
     return this.exclusive(() =>
       this.raw.transaction(() => {
-        this.visitors.clear();
         const lead = this.s.lead.get(id) as Row | undefined;
         if (!lead) return false;
         // Events of the lead's browsers first (by vid), while the visitors still name the lead.
@@ -537,10 +481,7 @@ export class SqliteRepository implements Repository {
   }
 
   deleteIdleAnonymousVisitors(before: number, limit: number) {
-    return this.exclusive(() => {
-      this.visitors.clear();
-      return this.s.deleteIdleAnonymousVisitors.run(before, limit).changes;
-    });
+    return this.exclusive(() => this.s.deleteIdleAnonymousVisitors.run(before, limit).changes);
   }
 
   recountLeadActivity(leadIds: string[]) {
@@ -873,7 +814,6 @@ function prepareStatements(db: BetterSqlite3.Database) {
     setLeadStageRejected: p('UPDATE leads SET stage = ?, stage_at = ?, rejected_at = ? WHERE id = ? AND stage = ?'),
     updateLeadScore: p('UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ? WHERE id = ?'),
     updateVisitorScore: p('UPDATE visitors SET score_key = ?, score_state = ? WHERE site = ? AND vid = ?'),
-    dataVersion: p('PRAGMA data_version').pluck(),
     // The site comes from the lead so the (site, lead_id, ts) index serves it (lead_id alone would scan every event).
     allLeadEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = (SELECT site FROM leads WHERE id = ?) AND lead_id = ? ORDER BY ts, id`),
     anonymousEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = ? AND vid = ? AND lead_id IS NULL ORDER BY ts, id`),

@@ -1,5 +1,5 @@
-// The SQLite ingest keeps visitors between transactions: neither another connection's writes nor an erasure may leave
-// it answering from a stale copy.
+// Neither another connection's writes nor an erasure may leave the ingest scoring a visitor from a stale copy (a
+// visitor cache kept between transactions once had to guard against both; it cost more memory than it saved).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,19 +21,19 @@ async function collectorOn(url: string) {
 }
 
 function tempDatabase() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-cache-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-stale-'));
   onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
   return `file:${path.join(dir, 'piste.db')}`;
 }
 
-describe('the ingest visitor cache (SQLite)', () => {
+describe('the ingest never scores a stale visitor (SQLite)', () => {
   it('sees what another connection wrote: a browser identified there is the lead\'s here', async () => {
     const url = tempDatabase();
     const a = await collectorOn(url);
     await a.db.createSite({ key: 'acme', name: 'Acme', origins: [ORIGIN] }, NOW);
     const b = await collectorOn(url);
 
-    expect((await a.post(beacon(pageview('/', NOW - 30 * MIN, 'browser-1')))).status).toBe(202); // cached by a
+    expect((await a.post(beacon(pageview('/', NOW - 30 * MIN, 'browser-1')))).status).toBe(202); // a reads and writes the visitor
     expect((await b.post(beacon(form('newsletter', 'ada@acme.io', NOW - 20 * MIN, 'browser-1')))).status).toBe(202);
     expect((await a.post(beacon(pageview('/pricing', NOW - 10 * MIN, 'browser-1')))).status).toBe(202);
 
