@@ -35,11 +35,23 @@ export async function datasetFile(o: DatasetOptions): Promise<{ leads: number; s
       fs.copyFileSync(o.target, cacheFile); // closing the database checkpointed the WAL into the main file
     }
   }
+  // On disk before anything is timed: the write-back of a freshly written 650 MB file otherwise runs during the rescore
+  // that follows (11.5 s against 9 s in one run right after seeding).
+  for (const file of [o.target, cacheFile]) if (fs.existsSync(file)) flushToDisk(file);
   const db = new BetterSqlite3(o.target, { readonly: true });
   try {
     return { leads: (db.prepare('SELECT count(*) AS n FROM leads WHERE site = ?').get(o.site) as { n: number }).n, source };
   } finally {
     db.close();
+  }
+}
+
+function flushToDisk(file: string) {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
