@@ -50,7 +50,8 @@ describe('scoring properties', () => {
   it('scoreEvents, whatever the order of arrival, equals folding applyEvent over the sorted events', () => {
     fc.assert(
       fc.property(rulesArb, streamArb, nowArb, (rules, [events, arrived], now) => {
-        const folded = sortEvents(events).reduce((state, e) => applyEvent(rules, state, e), emptyState());
+        // Each state frozen before the next event: applyEvent shares parts of it with the new state and must not change it.
+        const folded = sortEvents(events).reduce((state, e) => applyEvent(rules, deepFreeze(state), e), emptyState());
         const rescored = scoreEvents(rules, arrived);
         expect(rescored).toEqual(folded);
         expect(summarize(rules, rescored, now)).toEqual(summarize(rules, folded, now));
@@ -108,3 +109,11 @@ describe('scoring properties', () => {
     );
   });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

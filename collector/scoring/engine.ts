@@ -88,7 +88,7 @@ export function inOrder(state: ScoreState, event: Pick<ScoringEvent, 'ts'>): boo
  */
 export function applyEvent(rules: Rules, state: ScoreState, event: ScoringEvent): ScoreState {
   const next = cloneState(state);
-  step(rules, halfLifeMs(rules), next, event);
+  step(rules, halfLifeMs(rules), next, event, false);
   return next;
 }
 
@@ -105,7 +105,7 @@ export function scoreEvents(
   const sorted = [...events].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const state = emptyState(opts.since ?? null);
   const halfLife = halfLifeMs(rules);
-  for (const event of sorted) step(rules, halfLife, state, event);
+  for (const event of sorted) step(rules, halfLife, state, event, true);
   return state;
 }
 
@@ -153,21 +153,20 @@ export function summarize(rules: Rules, state: ScoreState, now: number): ScoreSu
   };
 }
 
-/** A deep copy of a state (structuredClone's serialization cost more than the fold on every ingested event). */
+/**
+ * A copy of what `step` changes in place: the containers, not the objects in them. `step` replaces a rule's
+ * `{ count, key }` rather than changing it, and copies a remembered session before counting in it (`owned` false), so
+ * the old state stays as it was while the new one shares the rest (up to 32 sessions) with it.
+ */
 function cloneState(state: ScoreState): ScoreState {
-  const rules: ScoreState['rules'] = {};
-  for (const id in state.rules) rules[id] = { count: state.rules[id].count, key: state.rules[id].key };
-  return {
-    ...state,
-    rules,
-    once: [...state.once],
-    dayCounts: { ...state.dayCounts },
-    sessions: state.sessions.map((s) => ({ id: s.id, counts: { ...s.counts } })),
-  };
+  return { ...state, rules: { ...state.rules }, once: [...state.once], dayCounts: { ...state.dayCounts }, sessions: [...state.sessions] };
 }
 
-/** Folds `event` into `state` in place (callers own `state`). */
-function step(rules: Rules, halfLife: number | null, state: ScoreState, event: ScoringEvent): void {
+/**
+ * Folds `event` into `state` in place. `owned`: no other state shares the sessions in `state` (a fold from scratch);
+ * otherwise the session the event enters is copied before it is counted in (see cloneState).
+ */
+function step(rules: Rules, halfLife: number | null, state: ScoreState, event: ScoringEvent, owned: boolean): void {
   if (!Number.isFinite(event.ts)) throw new TypeError(`event ${event.id} has no valid ts`);
   if (!inOrder(state, event)) throw new OutOfOrderError(event.ts, state.lastTs as number);
   state.lastTs = event.ts;
@@ -177,7 +176,7 @@ function step(rules: Rules, halfLife: number | null, state: ScoreState, event: S
     state.day = day;
     state.dayCounts = {};
   }
-  const { session, returning } = enterSession(state, event.sessionId ?? '');
+  const { session, returning } = enterSession(state, event.sessionId ?? '', owned);
   const counts = state.rules;
   const qualifies = state.since === null || event.ts > state.since;
   const growth = growthAt(halfLife, event.ts);
@@ -202,12 +201,13 @@ function step(rules: Rules, halfLife: number | null, state: ScoreState, event: S
 }
 
 /** Moves the event's session to the most-recent end; a session never seen before (not the first) is a return. */
-function enterSession(state: ScoreState, id: string): { session: ScoreState['sessions'][number]; returning: boolean } {
+function enterSession(state: ScoreState, id: string, owned: boolean): { session: ScoreState['sessions'][number]; returning: boolean } {
   const index = state.sessions.findIndex((s) => s.id === id);
   let returning = false;
   let session: ScoreState['sessions'][number];
   if (index >= 0) {
     [session] = state.sessions.splice(index, 1);
+    if (!owned) session = { id: session.id, counts: { ...session.counts } };
   } else {
     session = { id, counts: {} };
     if (id !== '') {
