@@ -162,8 +162,9 @@ export class SqliteRepository implements Repository {
     worker.unref(); // never keeps the process alive
     let reported = false;
     worker.on('message', (m: { error?: string }) => {
-      if (m.error && !reported) console.error(`WAL checkpointer: ${m.error} (it tries again every ${CHECKPOINT_EVERY_MS} ms)`);
-      reported ||= Boolean(m.error);
+      if (!m.error || reported) return;
+      reported = true; // once: it tries again every round
+      console.error(`WAL checkpointer: ${m.error} (it tries again every ${CHECKPOINT_EVERY_MS} ms)`);
     });
     worker.on('error', (error) => console.error('WAL checkpointer stopped; commits checkpoint the WAL again:', error));
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

@@ -6,17 +6,21 @@ export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_EVENTS = 100;
 
 // Ids are opaque keys: any printable ASCII without spaces, so third-party senders are not refused for their id style.
-const id = z.string().regex(/^[\x21-\x7E]{1,128}$/, 'expected 1–128 printable ASCII characters without spaces');
+const ID = /^[\x21-\x7E]{1,128}$/;
+const id = z.string().regex(ID, 'expected 1–128 printable ASCII characters without spaces');
+/** Longest kept text per field (the schema and parsePlainBatch share them). */
+const MAX = { site: 100, url: 4096, title: 1000, category: 100, name: 100, email: 320, ms: 8.64e15 } as const;
 /** Over-long text is cut, not refused: one long URL or title must not cost a whole batch of events. */
-const text = (max: number) => z.string().transform((s) => (s.length > max ? s.slice(0, max) : s));
-const ms = z.number().int().nonnegative().max(8.64e15);
+const cut = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
+const text = (max: number) => z.string().transform((s) => cut(s, max));
+const ms = z.number().int().nonnegative().max(MAX.ms);
 const scalar = z.union([text(500), z.number().finite(), z.boolean()]);
 const flat = <T extends z.ZodType>(values: T) =>
   z.record(z.string().max(100), values).refine((r) => Object.keys(r).length <= 50, 'at most 50 keys');
 /** Page categories are compared with the site's rules in lower case; an empty one means "let the URL rules decide". */
 const category = z
   .string()
-  .max(100)
+  .max(MAX.category)
   .transform((s) => s.trim().toLowerCase() || undefined);
 /** Form values arrive as text from the script; numbers and booleans from code are kept as their text. */
 const fieldValue = z.union([text(500), z.number().finite().transform(String), z.boolean().transform(String)]);
@@ -30,19 +34,19 @@ export const EventSchema = z
     ts: ms,
     vid: id,
     sid: id.optional(),
-    url: text(4096).optional(),
-    ref: text(4096).optional(),
-    title: text(1000).optional(),
+    url: text(MAX.url).optional(),
+    ref: text(MAX.url).optional(),
+    title: text(MAX.title).optional(),
     cat: category.optional(),
-    name: z.string().min(1).transform((s) => s.slice(0, 100)).optional(),
+    name: z.string().min(1).transform((s) => s.slice(0, MAX.name)).optional(),
     props: flat(scalar).optional(),
-    email: z.string().max(320).optional(), // never cut: a shortened address could name someone else
+    email: z.string().max(MAX.email).optional(), // never cut: a shortened address could name someone else
     traits: flat(z.union([scalar, z.null()])).optional(),
     form: z
       .object({
         id: text(200).optional(),
         name: text(200).optional(),
-        action: text(4096).optional(),
+        action: text(MAX.url).optional(),
         kind: text(40).optional(),
         fields: flat(fieldValue).optional(),
       })
@@ -53,7 +57,7 @@ export const EventSchema = z
   });
 
 export const BatchSchema = z.object({
-  site: z.string().min(1).max(100),
+  site: z.string().min(1).max(MAX.site),
   /** The client's clock when it sent the batch; without it, event times are taken as they are. */
   sentAt: ms.optional(),
   events: z.array(EventSchema).max(MAX_EVENTS),
@@ -62,11 +66,9 @@ export const BatchSchema = z.object({
 export type WireEvent = z.infer<typeof EventSchema>;
 export type WireBatch = z.infer<typeof BatchSchema>;
 
-const ID = /^[\x21-\x7E]{1,128}$/;
 const TYPES: ReadonlySet<unknown> = new Set(EVENT_TYPES);
 const isId = (v: unknown): v is string => typeof v === 'string' && ID.test(v);
-const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 8.64e15;
-const cut = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
+const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX.ms;
 /** An optional field as `text(max)` gives it: undefined when absent, null when it is not a string. */
 const optionalText = (v: unknown, max: number) => (v === undefined ? undefined : typeof v === 'string' ? cut(v, max) : null);
 
@@ -78,7 +80,7 @@ const optionalText = (v: unknown, max: number) => (v === undefined ? undefined :
 export function parsePlainBatch(body: unknown): WireBatch | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { site, sentAt, events } = body as Record<string, unknown>;
-  if (typeof site !== 'string' || site.length < 1 || site.length > 100) return undefined;
+  if (typeof site !== 'string' || site.length < 1 || site.length > MAX.site) return undefined;
   if (sentAt !== undefined && !isMs(sentAt)) return undefined;
   if (!Array.isArray(events) || events.length > MAX_EVENTS) return undefined;
   const out: WireEvent[] = [];
@@ -100,22 +102,22 @@ function plainEvent(event: unknown): WireEvent | undefined {
     if (!isId(sid)) return undefined;
     e.sid = sid;
   }
-  const texts = { url: optionalText(url, 4096), ref: optionalText(ref, 4096), title: optionalText(title, 1000) };
+  const texts = { url: optionalText(url, MAX.url), ref: optionalText(ref, MAX.url), title: optionalText(title, MAX.title) };
   if (texts.url === null || texts.ref === null || texts.title === null) return undefined;
   if (texts.url !== undefined) e.url = texts.url;
   if (texts.ref !== undefined) e.ref = texts.ref;
   if (texts.title !== undefined) e.title = texts.title;
   if (cat !== undefined) {
-    if (typeof cat !== 'string' || cat.length > 100) return undefined;
+    if (typeof cat !== 'string' || cat.length > MAX.category) return undefined;
     e.cat = cat.trim().toLowerCase() || undefined; // zod keeps the key, with undefined, for a blank category
   }
   if (name !== undefined) {
     if (typeof name !== 'string' || name.length < 1) return undefined;
-    e.name = cut(name, 100);
+    e.name = cut(name, MAX.name);
   }
   if (type === 'track' && !e.name) return undefined;
   if (email !== undefined) {
-    if (typeof email !== 'string' || email.length > 320) return undefined;
+    if (typeof email !== 'string' || email.length > MAX.email) return undefined;
     e.email = email;
   }
   return e;
