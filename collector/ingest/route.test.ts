@@ -13,6 +13,8 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(res.headers.get('vary')).toContain('Origin');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
     expect(await db.listVisitorEvents('acme', 'visitor-0001')).toHaveLength(2);
   });
 
@@ -165,6 +167,8 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect((await res.json()).error.path).toBe('events.1.ts');
     // Once the site and origin are known, errors are readable by the page's script, so it knows not to retry.
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(res.headers.get('vary')).toContain('Origin');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   it('stores the client IP truncated, from X-Forwarded-For only behind a trusted proxy', async () => {

@@ -1,6 +1,6 @@
 // POST /e (SPEC §2): validate, check site and origin, drop bots, correct timestamps, then store through the group writer.
 import type { IncomingMessage } from 'node:http';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { isbot } from 'isbot';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -80,7 +80,19 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
   });
 
   routes.post('/e', async (c) => {
-    c.header('Vary', 'Origin');
+    // Answer headers as a plain object: the 202 is built from it directly (hono's c.header builds a web Headers per
+    // request, then @hono/node-server copies it out again); an error's answer gets them through c.header (onError).
+    const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'Origin' };
+    try {
+      return await accept(c, headers);
+    } catch (error) {
+      for (const name in headers) if (name !== 'content-type') c.header(name, headers[name]);
+      throw error;
+    }
+  });
+
+  async function accept(c: Context, headers: Record<string, string>): Promise<Response> {
+    const answer = (outcome: BatchOutcome) => new Response(JSON.stringify(outcome), { status: 202, headers });
     const incoming = (c.env as NodeEnv | undefined)?.incoming;
     const header = (name: string) => requestHeader(c.req.raw, incoming, name);
     const body = await readBeaconBody(c.req.raw, incoming);
@@ -93,15 +105,15 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
       throw new ApiError(403, 'origin_not_allowed', `The origin ${origin.slice(0, 200)} is not allowed for this site.`);
     }
     if (origin !== undefined) {
-      c.header('Access-Control-Allow-Origin', origin);
-      c.header('Access-Control-Expose-Headers', 'Retry-After'); // the script honours it on 429
+      headers['access-control-allow-origin'] = origin;
+      headers['access-control-expose-headers'] = 'Retry-After'; // the script honours it on 429
     }
 
     const ua = header('user-agent');
     if (!ua || isBotCached(ua)) {
       metrics.botRequests++;
       metrics.botEvents += batch.events.length;
-      return c.json({ accepted: 0, duplicates: 0 }, 202);
+      return answer({ accepted: 0, duplicates: 0 });
     }
     const rawIp = clientIp(incoming?.socket?.remoteAddress, header('x-forwarded-for'), config.trustProxy);
     // One bucket per client and site: a flood against one site never throttles the same office's visits to another.
@@ -131,8 +143,8 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     const outcome = await writer.write({ site, receivedAt: now, ip: truncateIp(rawIp), ua: ua.slice(0, 500), events });
     metrics.accepted += outcome.accepted;
     metrics.duplicates += outcome.duplicates;
-    return c.json(outcome, 202);
-  });
+    return answer(outcome);
+  }
 
   return { routes, writer };
 }
