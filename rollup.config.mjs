@@ -68,7 +68,7 @@ const collectorTs = () =>
       target: 'ES2022',
       module: 'ESNext',
       moduleResolution: 'Bundler',
-      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      lib: ['ES2022', 'ES2024.SharedMemory', 'DOM', 'DOM.Iterable'],
       types: ['node'],
       strict: true,
       isolatedModules: true,

@@ -297,10 +297,15 @@ export interface Repository extends DeliveryStore {
    * only, and `form` reduced to its `kind`. `next` is null after the
    * last page. Each page costs a constant number of queries, whatever the number of leads.
    */
-  rescoreLeads(site: string, after: RescoreCursor | null, limit: number): Promise<RescorePage<{ lead: Lead; events: ScoredEventFields[] }>>;
+  rescoreLeads(
+    site: string,
+    after: RescoreCursor | null,
+    limit: number,
+    until?: number,
+  ): Promise<RescorePage<{ lead: Lead; events: ScoredEventFields[] }>>;
   /**
-   * The same for anonymous visitors (no lead), each with its events that belong to no lead; with `until`, only those
-   * at or before that position (see visitorPositions).
+   * The same for anonymous visitors (no lead), each with its events that belong to no lead. For both: with `until`,
+   * only rows at or before that position (see rescorePositions).
    */
   rescoreVisitors(
     site: string,
@@ -309,10 +314,10 @@ export interface Repository extends DeliveryStore {
     until?: number,
   ): Promise<RescorePage<{ visitor: Visitor; events: ScoredEventFields[] }>>;
   /**
-   * Optional: the highest position a visitor has, when positions are numbers a rescore can split into ranges (SQLite's
-   * rowid), so two threads can share the visitors range by range.
+   * Optional: the highest position a lead and a visitor have, when positions are numbers a rescore can split into
+   * ranges (SQLite's rowid), so two threads can share the work range by range.
    */
-  visitorPositions?(): Promise<number>;
+  rescorePositions?(): Promise<{ leads: number; visitors: number }>;
 
   // --- auth sessions --- (dashboard sign-in, collector/dashboard): only the sha256 of a session id is stored.
   createAuthSession(session: AuthSession): Promise<void>;

@@ -630,9 +630,9 @@ export class SqliteRepository implements Repository {
    * Leads in table (rowid) order, so the transaction that stores a page rewrites neighbouring rows; their events with
    * one statement per page, which seeks each lead's range of (site, lead_id, ts) in turn.
    */
-  async rescoreLeads(site: string, after: RescoreCursor | null, limit: number) {
+  async rescoreLeads(site: string, after: RescoreCursor | null, limit: number, until = Number.MAX_SAFE_INTEGER) {
     this.mapForScan();
-    const rows = this.s.rescoreLeadPage.all({ site, after: after ?? 0, limit }) as Row[];
+    const rows = this.s.rescoreLeadPage.all({ site, after: after ?? 0, until, limit }) as Row[];
     if (rows.length === 0) return { rows: [], next: null };
     const page = rows.map((r) => {
       const stamp: LeadStamp = {
@@ -660,8 +660,8 @@ export class SqliteRepository implements Repository {
     return { rows: page, next: rows.length < limit ? null : last };
   }
 
-  async visitorPositions() {
-    return ((this.s.lastVisitorPosition.get() as number | null) ?? 0);
+  async rescorePositions() {
+    return { leads: (this.s.lastLeadPosition.get() as number | null) ?? 0, visitors: (this.s.lastVisitorPosition.get() as number | null) ?? 0 };
   }
 
   // --- models ---
@@ -854,7 +854,9 @@ function prepareStatements(db: BetterSqlite3.Database) {
     anonymousVisitorsAtMost: p('SELECT min((SELECT count(*) FROM visitors WHERE lead_id IS NULL), (SELECT count(*) FROM visitors WHERE site = ?)) AS n'),
     // --- rescore --- pages in rowid order; `+site`, `+lead_id`: walk the rowid range, not an index on site (which would
     // read every row of the site per page).
-    rescoreLeadPage: p(`SELECT rowid AS pos, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND +site = @site ORDER BY rowid LIMIT @limit`),
+    lastLeadPosition: p('SELECT max(rowid) FROM leads').pluck(),
+    rescoreLeadPage: p(`SELECT rowid AS pos, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND rowid <= @until AND +site = @site
+      ORDER BY rowid LIMIT @limit`),
     // CROSS JOIN: the page's rows (by rowid) drive one index seek each, and their events come out in the page's order.
     rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENT_COLUMNS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id
       WHERE l.rowid > @after AND l.rowid <= @last AND +l.site = @site ORDER BY l.rowid, e.ts`).raw(),

@@ -1,8 +1,11 @@
-// Rescore's worker thread: rescores the anonymous visitors on its own connection while the main thread does the leads.
+// Rescore's worker thread: rescores on its own connection beside the main thread (ranges of the shared plan, else the
+// anonymous visitors).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/open';
+import { parseModelParams } from '../predict/model';
 import { siteRules } from './rules';
-import { rescoreVisitors, sharedRanges, type WorkerInput, type WorkerMessage } from './rescore-visitors';
+import { rescorePass, type WorkerInput, type WorkerMessage } from './rescore-pass';
+import { sharedTasks, wholeTasks, WriteTurn } from './rescore-share';
 
 const input = workerData as WorkerInput;
 const send = (m: WorkerMessage) => parentPort!.postMessage(m);
@@ -10,10 +13,17 @@ const send = (m: WorkerMessage) => parentPort!.postMessage(m);
 try {
   const db = await openDatabase(input.databaseUrl);
   try {
-    const { shared } = input;
-    const ranges = shared && sharedRanges(shared.claims, shared.width, shared.last);
-    const pass = { readRows: input.readRows, batchSize: input.batchSize, ranges, onStored: (n: number) => send({ stored: n }) };
-    send({ done: await rescoreVisitors(db, input.site, siteRules({ rules: input.rules }), pass) });
+    const { plan } = input;
+    const pass = {
+      site: input.site,
+      rules: siteRules(input),
+      model: input.model === null ? null : parseModelParams(input.model),
+      now: input.now,
+      readRows: input.readRows,
+      batchSize: input.batchSize,
+      onStored: (n: number) => send({ stored: n }),
+    };
+    send({ done: await rescorePass(db, pass, plan ? sharedTasks(plan, 'visitors') : wholeTasks('visitors'), new WriteTurn(plan)) });
   } finally {
     await db.close();
   }

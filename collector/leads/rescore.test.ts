@@ -112,7 +112,7 @@ describe.each(testDatabases())('rescore with a worker thread ($name)', ({ locati
     expect(await snapshot(live.db)).toEqual(await snapshot(fresh.db));
   });
 
-  it('fails with the worker\'s error, and stores no visitor, when the worker cannot open the database', async () => {
+  it('fails with the worker\'s error when the worker cannot open the database', async () => {
     const live = await setup({});
     for (const b of stream()) await live.post(b);
     await expect(rescoreSite(live.db, 'acme', { now: NOW, databaseUrl: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toThrow(/rescore worker/);
