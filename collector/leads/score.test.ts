@@ -5,7 +5,7 @@ import { NOW, setup } from '../ingest/testing';
 import { DEFAULT_RULES, scoreEvents, summarize, type ScoreState } from '../scoring';
 import { newWebhookSecret } from '../webhooks/sign';
 import { toLeadJson } from './json';
-import { toScoringEvent } from './score';
+import { leadTraits, toScoringEvent } from './score';
 import { transitionLead } from './stages';
 import { beacon, DAY, decayed, form, HOUR, MIN, pageview, track } from './testing';
 
@@ -162,5 +162,24 @@ describe.each(testDatabases())('manual transitions ($name)', ({ open }) => {
     expect(await transitionLead(db, lead.id, 'accept', { actor: null, now: NOW })).toEqual({ ok: false, code: 'invalid_transition' });
     const stored = (await db.getLead(lead.id))!;
     expect([stored.stage, stored.rejectedAt]).toEqual(['sql', null]);
+  });
+});
+
+describe('leadTraits', () => {
+  const lead = (traits: Record<string, unknown>, profile: Partial<Record<'name' | 'company' | 'title', string | null>> = {}) =>
+    ({ email: 'ada@acme.io', name: null, company: null, title: null, ...profile, traits }) as unknown as Parameters<typeof leadTraits>[0];
+
+  it('gives the profile over the traits, company size under its usual names, and every other trait as it is', () => {
+    const t = leadTraits(lead({ name: 'A. L.', company_size: '51-200', country: 'GB', plan: 'pro', title: 42 }, { name: 'Ada Lovelace', company: 'Acme' }));
+    expect(t).toEqual({ email: 'ada@acme.io', name: 'Ada Lovelace', company: 'Acme', title: null, companySize: '51-200', country: 'GB', plan: 'pro', company_size: '51-200' });
+    expect(leadTraits(lead({ employees: 12, company: 'Initech' }))).toMatchObject({ companySize: 12, company: 'Initech', name: undefined });
+  });
+
+  it('keeps a "__proto__" trait an ordinary key: the object keeps its prototype', () => {
+    const t = leadTraits(lead(JSON.parse('{"__proto__": {"polluted": true}, "plan": "pro"}')));
+    expect(Object.getPrototypeOf(t)).toBe(Object.prototype);
+    expect(Object.hasOwn(t, '__proto__')).toBe(true);
+    expect((t as Record<string, unknown>).polluted).toBeUndefined();
+    expect(t.plan).toBe('pro');
   });
 });
