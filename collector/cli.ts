@@ -132,7 +132,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
       withDatabase(env, async (db, config) => {
         const { rescoreSite } = await import('./leads/rescore');
         const keys = opts.site ? [opts.site] : (await db.listSites()).map((s) => s.key);
-        // A second connection (a worker thread) scores the anonymous visitors meanwhile; not to a private in-memory database.
+        // A second connection (a worker thread) rescores beside this one; not to a private in-memory database.
         const location = parseDatabaseUrl(config.databaseUrl);
         const databaseUrl = location.dialect === 'sqlite' && location.filename === ':memory:' ? undefined : config.databaseUrl;
         if (opts.site && !(await db.getSite(opts.site))) throw new CliError(`no site "${opts.site}"`);
