@@ -150,13 +150,12 @@ async function storeVisitors(db: Repository, rules: Rules, page: ScoredVisitor[]
   if (!r.ok) throw r.error;
 }
 
-/** What the worker needs: its own connection to the same database, and the run's rules and model as stored. */
+/** What the worker needs: its own connection to the same database, the run's rules as stored and its model. */
 export type WorkerInput = {
   databaseUrl: string;
   site: string;
   rules: Site['rules'];
-  /** the active model's params as stored, or null */
-  model: unknown;
+  model: ModelParams | null;
   now: number;
   readRows: number;
   batchSize: number;

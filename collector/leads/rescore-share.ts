@@ -18,8 +18,12 @@ export function wholeTasks(...kinds: Task['kind'][]): Tasks {
  */
 export type SharedPlan = { cells: SharedArrayBuffer; last: { leads: number; visitors: number }; width: number };
 
+/** Each Int32 of `cells`, by its index. */
+const CELL = { leads: 0, visitors: 1, turn: 2 } as const;
+const cell = (plan: SharedPlan, name: keyof typeof CELL) => new Int32Array(plan.cells, CELL[name] * 4, 1);
+
 export function sharedPlan(last: SharedPlan['last'], width: number): SharedPlan {
-  return { cells: new SharedArrayBuffer(12), last, width };
+  return { cells: new SharedArrayBuffer(Object.keys(CELL).length * 4), last, width };
 }
 
 /**
@@ -29,11 +33,11 @@ export function sharedPlan(last: SharedPlan['last'], width: number): SharedPlan 
  */
 export function sharedTasks(plan: SharedPlan, first: Task['kind']): Tasks {
   const kinds: Task['kind'][] = first === 'leads' ? ['leads', 'visitors'] : ['visitors', 'leads'];
+  const next = { leads: cell(plan, 'leads'), visitors: cell(plan, 'visitors') };
   return () => {
     for (const kind of kinds) {
-      const next = new Int32Array(plan.cells, kind === 'leads' ? 0 : 4, 1);
-      if (Atomics.load(next, 0) * plan.width >= plan.last[kind]) continue;
-      const after = Atomics.add(next, 0, 1) * plan.width;
+      if (Atomics.load(next[kind], 0) * plan.width >= plan.last[kind]) continue;
+      const after = Atomics.add(next[kind], 0, 1) * plan.width;
       if (after < plan.last[kind]) return { kind, after, until: after + plan.width };
     }
     return null;
@@ -51,7 +55,7 @@ export class WriteTurn {
 
   /** `plan`: the turn the plan's threads share; without it, a turn of this thread's own (always free). */
   constructor(plan?: SharedPlan) {
-    this.cell = plan ? new Int32Array(plan.cells, 8, 1) : new Int32Array(new SharedArrayBuffer(4));
+    this.cell = plan ? cell(plan, 'turn') : new Int32Array(new SharedArrayBuffer(4));
   }
 
   tryTake(): boolean {

@@ -2,7 +2,6 @@
 // anonymous visitors).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/open';
-import { parseModelParams } from '../predict/model';
 import { siteRules } from './rules';
 import { rescorePass, type WorkerInput, type WorkerMessage } from './rescore-pass';
 import { sharedTasks, wholeTasks, WriteTurn } from './rescore-share';
@@ -17,7 +16,7 @@ try {
     const pass = {
       site: input.site,
       rules: siteRules(input),
-      model: input.model === null ? null : parseModelParams(input.model),
+      model: input.model,
       now: input.now,
       readRows: input.readRows,
       batchSize: input.batchSize,

@@ -65,7 +65,7 @@ export async function rescoreSite(db: Repository, siteKey: string, opts: Options
   // write; else the worker does the visitors.
   const positions = await db.rescorePositions?.();
   const plan = positions && sharedPlan(positions, Math.min(batchSize, RANGE));
-  const worker = rescoreInWorker({ databaseUrl: opts.databaseUrl, site: siteKey, rules: site.rules, model: stored?.params ?? null, now, readRows, batchSize, plan }, onStored);
+  const worker = rescoreInWorker({ databaseUrl: opts.databaseUrl, site: siteKey, rules: site.rules, model, now, readRows, batchSize, plan }, onStored);
   let failed = false;
   worker.done.catch(() => (failed = true));
   const tasks = plan ? sharedTasks(plan, 'leads') : wholeTasks('leads');
