@@ -12,6 +12,8 @@ import { loadConfig } from '../collector/config';
 import { openDatabase } from '../collector/db/open';
 import type { Database } from '../collector/db/repository';
 import { rescoreSite } from '../collector/leads/rescore';
+import { rescoreInWorker } from '../collector/leads/rescore-pass';
+import { sharedPlan } from '../collector/leads/rescore-share';
 import { siteRules } from '../collector/leads/rules';
 import { changeStage } from '../collector/leads/stages';
 import { leadInput } from '../collector/predict/live';
@@ -163,6 +165,19 @@ describe('piste train on history stored by the real ingest', () => {
     await db.writeGroup([engaged.id], (tx, id) => tx.updateLeadProbability(id, null));
     await rescoreSite(db, 'acme', { now: clock.now() });
     expect((await db.getLead(engaged.id))!.probability).toBeCloseTo(engaged.probability!, 12);
+
+    // and so does rescore's worker thread when it takes ranges of leads: here it takes every range there is
+    const leads = (await db.listTrainingLeads('acme', null, 5000)).map((t) => t.lead);
+    const stored = new Map(leads.map((l) => [l.id, l.probability]));
+    expect([...stored.values()].every((p) => p !== null)).toBe(true);
+    await db.writeGroup(leads, (tx, l) => tx.updateLeadProbability(l.id, 0.5)); // wrong everywhere
+    const plan = sharedPlan({ leads: (await db.rescorePositions!()).leads, visitors: 0 }, 100);
+    const model = parseModelParams((await db.getActiveModel('acme'))!.params);
+    const input = { databaseUrl: s.url, site: 'acme', rules: (await db.getSite('acme'))!.rules, model, now: clock.now(), readRows: 100, batchSize: 100, plan };
+    const worker = rescoreInWorker(input, () => {});
+    expect(await worker.done).toMatchObject({ leads: leads.length, visitors: 0 });
+    await worker.stop();
+    for (const l of (await db.listTrainingLeads('acme', null, 5000)).map((t) => t.lead)) expect(l.probability).toBeCloseTo(stored.get(l.id)!, 12);
 
     // the CLI trains version 2 in another process; this running collector uses it at its next batch
     const cli = await piste(['train', '--site', 'acme', '--observe-days', '3'], s.url);
