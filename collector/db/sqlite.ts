@@ -174,6 +174,7 @@ export class SqliteRepository implements Repository {
     });
     this.checkpointer = {
       stop: async () => {
+        worker.ref(); // until it has exited: an unref'd worker still starting up would let the process end mid-close
         worker.postMessage('stop');
         await exited;
       },
