@@ -1,4 +1,5 @@
-// Keeps the benchmark from rotting: `bench/run.ts --smoke` runs end to end and ends with its JSON summary line.
+// Keeps the benchmark from rotting: `bench/run.ts --smoke` runs end to end and ends with its JSON summary line, and
+// `bench/storage.ts` (the storage path alone) stores every event it times.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -27,4 +28,15 @@ describe('bench --smoke', () => {
     expect(result.events_stored).toBe(result.events_acked);
     expect(result.verified).toBe(true);
   }, 100_000);
+});
+
+describe('bench/storage.ts', () => {
+  it('times the storage path and stores every event it was given', async () => {
+    const args = ['tsx', 'bench/storage.ts', '--requests', '300', '--group', '7', '--events', '2', '--visitors', '20'];
+    const { stdout } = await promisify(execFile)('npx', args, { cwd: ROOT, timeout: 60_000 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    expect(result.storage_us_per_request).toBeGreaterThan(0);
+    expect(result.cpu_us_per_request).toBeGreaterThan(0);
+    expect(result).toMatchObject({ requests: 300, group: 7, events_per_request: 2, events_stored: 600 });
+  }, 70_000);
 });
