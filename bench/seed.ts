@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import { openDatabase } from '../collector/db/open';
 import type { Database, Site } from '../collector/db/repository';
-import { categoryOf, categoryRulesOf } from '../collector/ingest/category';
+import { pageCategory } from '../collector/ingest/category';
 import { identifyingEmail } from '../collector/ingest/email';
 import { truncateIp } from '../collector/ingest/ip';
 import { processBatch, type IngestHooks, type PreparedBatch, type PreparedEvent } from '../collector/ingest/process';
@@ -71,10 +71,9 @@ export async function seedSynthetic(options: SeedOptions): Promise<SeedResult> {
 
 /** Groups consecutive events of one visitor into requests of at most `perRequest`, prepared as POST /e prepares them. */
 function* beaconBatches(site: Site, records: Iterable<{ kind: string }>, perRequest: number): Generator<PreparedBatch> {
-  const categories = categoryRulesOf(site.rules);
   let pending: SyntheticEvent[] = [];
   const flush = (): PreparedBatch => {
-    const events = pending.map((r) => prepare(r, categories));
+    const events = pending.map((r) => prepare(site, r));
     const first = pending[0];
     pending = [];
     return { site, receivedAt: events[events.length - 1].ts, ip: truncateIp(first.ip), ua: first.ua, events };
@@ -88,10 +87,10 @@ function* beaconBatches(site: Site, records: Iterable<{ kind: string }>, perRequ
   if (pending.length > 0) yield flush();
 }
 
-function prepare({ event: e }: SyntheticEvent, categories: ReturnType<typeof categoryRulesOf>): PreparedEvent {
+function prepare(site: Site, { event: e }: SyntheticEvent): PreparedEvent {
   return {
     id: e.id, vid: e.vid, type: e.type, ts: e.ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
-    cat: e.cat ?? categoryOf(e.url, categories), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
+    cat: e.cat ?? pageCategory(site, e.url), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
     traits: e.traits ?? null, form: e.form ?? null, identity: identifyingEmail(e.email),
   };
 }

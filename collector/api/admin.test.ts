@@ -46,6 +46,23 @@ describe.each(testDatabases())('sites ($name)', ({ open }) => {
     expect((await t.json('/sites/acme/rules')).body.rules.mql).toEqual({ score: 40, minGrade: 'D' });
     expect((await t.json('/sites/nope/rules')).status).toBe(404);
   });
+
+  it('applies URL categories set through the rules API to the pages stored from then on', async () => {
+    const t = await setupApi({}, open);
+    const rules = {
+      categories: [{ category: 'pricing', prefixes: ['/offre'] }, { category: 'webinar', prefixes: ['/webinars'] }],
+      engagement: [
+        { on: 'category', category: 'webinar', points: 7 },
+        { on: 'category', category: 'pricing', points: 15, cap: { perSession: 1 } },
+      ],
+    };
+    expect((await t.json('/sites/acme/rules', { method: 'PUT', body: JSON.stringify(rules) })).status).toBe(200);
+    const id = await t.lead('webinar@corp.example', { pages: ['/offre', '/webinars/q3', '/pricing'] });
+    const detail = (await t.json(`/leads/${id}`)).body;
+    expect(detail.events.map((e: { cat: string | null }) => e.cat)).toEqual(['pricing', 'webinar', null, null]);
+    expect(detail.lead.score).toBe(22); // the list given replaces the default rules: no pageview points
+    expect(detail.breakdown.map((r: { rule: string }) => r.rule).sort()).toEqual(['category:pricing', 'category:webinar']);
+  });
 });
 
 describe.each(testDatabases())('webhooks ($name)', ({ open }) => {

@@ -1,60 +1,26 @@
-// Page category from the site's URL rules when the page did not send one (SPEC §4 defaults).
-
-export type CategoryRules = Record<string, string[]>;
-
-export const DEFAULT_CATEGORIES: CategoryRules = {
-  pricing: ['/pricing', '/plans', '/tarifs', '/prix'],
-  careers: ['/careers', '/jobs', '/recrutement', '/carrieres'],
-  contact: ['/contact', '/demo'],
-  blog: ['/blog'],
-  docs: ['/docs'],
-};
-
-/** `rules.categories` of a site when it is a valid map of category → path prefixes, else the defaults. */
-export function categoryRulesOf(siteRules: unknown): CategoryRules {
-  const categories = (siteRules as { categories?: unknown } | null)?.categories;
-  if (!categories || typeof categories !== 'object' || Array.isArray(categories)) return DEFAULT_CATEGORIES;
-  const valid = Object.entries(categories).every(([, prefixes]) => Array.isArray(prefixes) && prefixes.every((p) => typeof p === 'string'));
-  return valid ? (categories as CategoryRules) : DEFAULT_CATEGORIES;
-}
+// Page category from the site's URL rules when the page did not send one (SPEC §1): the `categories` of its scoring
+// rules (SPEC §4 defaults), matched as collector/scoring/categories.ts does.
+import type { Site } from '../db/repository';
+import { siteRules } from '../leads/rules';
+import { categoryOf, type Rules } from '../scoring';
 
 /**
- * Matches whole path segments, case-insensitively, also after a two-letter language segment:
- * `/pricing`, `/pricing/team`, `/fr/tarifs` are pricing; `/pricingfoo` and `/blog-pricing` are not.
- * @example categoryOf('https://x.io/fr/tarifs?a=1', DEFAULT_CATEGORIES) // 'pricing'
+ * The category the site's rules give the URL's path, or null; remembered per URL and rules version (bounded), as a
+ * site's pages are few and visited again and again.
+ * @example pageCategory(site, 'https://x.io/fr/tarifs?a=1') // 'pricing' with the default rules
  */
-export function categoryOf(url: string | undefined, rules: CategoryRules): string | null {
+export function pageCategory(site: Pick<Site, 'rules'>, url: string | null | undefined): string | null {
   if (!url) return null;
-  if (url.length > 1000) return resolve(url, rules); // long URLs are not kept
-  // A site's pages are few and visited again and again: remember each URL's answer per rules object (bounded).
+  const rules = siteRules(site);
+  if (url.length > 1000) return categoryOf(rules, url); // long URLs are not kept
   let known = remembered.get(rules);
   if (!known) remembered.set(rules, (known = new Map()));
   const hit = known.get(url);
   if (hit !== undefined) return hit;
-  const category = resolve(url, rules);
+  const category = categoryOf(rules, url);
   if (known.size >= 2000) known.clear();
   known.set(url, category);
   return category;
 }
 
-const remembered = new WeakMap<CategoryRules, Map<string, string | null>>();
-
-function resolve(url: string, rules: CategoryRules): string | null {
-  let pathname: string;
-  try {
-    pathname = new URL(url, 'http://relative.invalid').pathname.toLowerCase();
-  } catch {
-    return null;
-  }
-  const withoutLanguage = pathname.replace(/^\/[a-z]{2}(-[a-z]{2})?(?=\/)/, '');
-  for (const [category, prefixes] of Object.entries(rules)) {
-    for (const prefix of prefixes) {
-      const p = prefix.toLowerCase().replace(/\/+$/, '');
-      if (!p) continue;
-      for (const path of [pathname, withoutLanguage]) {
-        if (path === p || path.startsWith(p + '/')) return category;
-      }
-    }
-  }
-  return null;
-}
+const remembered = new WeakMap<Rules, Map<string, string | null>>();

@@ -1,6 +1,6 @@
 // Unit tests for the small ingest helpers: IP truncation, email normalization, URL categories, group writer.
 import { describe, expect, it } from 'vitest';
-import { categoryOf, categoryRulesOf, DEFAULT_CATEGORIES } from './category';
+import { pageCategory } from './category';
 import { identifyingEmail } from './email';
 import { clientIp, truncateIp } from './ip';
 import { createGroupWriter } from './writer';
@@ -31,7 +31,8 @@ describe('identifyingEmail', () => {
   );
 });
 
-describe('categoryOf', () => {
+describe('pageCategory', () => {
+  const defaults = { rules: null };
   it.each([
     ['https://x.io/pricing', 'pricing'],
     ['https://x.io/pricing/team?utm_source=x', 'pricing'],
@@ -42,11 +43,14 @@ describe('categoryOf', () => {
     ['https://x.io/blog-pricing', null],
     ['https://x.io/', null],
     ['not a url at all %%%', null],
-  ])('%s → %s', (url, cat) => expect(categoryOf(url, DEFAULT_CATEGORIES)).toBe(cat));
+  ])('%s → %s', (url, cat) => expect(pageCategory(defaults, url)).toBe(cat));
 
-  it('uses the site rules when valid, the defaults otherwise', () => {
-    expect(categoryOf('https://x.io/offres', categoryRulesOf({ categories: { pricing: ['/offres'] } }))).toBe('pricing');
-    expect(categoryRulesOf({ categories: { pricing: 'oops' } })).toBe(DEFAULT_CATEGORIES);
+  it("uses the site's rules as the rules API stores them (a list of categories and their prefixes)", () => {
+    const site = { rules: { categories: [{ category: 'pricing', prefixes: ['/offre'] }, { category: 'webinar', prefixes: ['/webinars'] }] } };
+    expect(pageCategory(site, 'https://x.io/offre')).toBe('pricing');
+    expect(pageCategory(site, 'https://x.io/webinars/q3')).toBe('webinar');
+    expect(pageCategory(site, 'https://x.io/pricing')).toBeNull(); // the site's list replaces the defaults
+    expect(pageCategory(defaults, 'https://x.io/webinars/q3')).toBeNull(); // remembered per rules, not per URL alone
   });
 });
 

@@ -8,7 +8,7 @@ import type { Repository } from '../db/repository';
 import { ApiError } from '../errors';
 import { createRateLimiter } from '../ratelimit';
 import { readBeaconBody, requestHeader } from './body';
-import { categoryOf, categoryRulesOf } from './category';
+import { pageCategory } from './category';
 import { identifyingEmail } from './email';
 import { clientIp, truncateIp } from './ip';
 import type { IngestMetrics } from './metrics';
@@ -126,14 +126,13 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     const now = clock.now();
     const skew = batch.sentAt === undefined ? 0 : now - batch.sentAt;
     const oldest = now - config.retentionDays * DAY_MS;
-    const categories = categoryRulesOf(site.rules);
     const events: PreparedEvent[] = batch.events.map((e, i) => {
       let ts = e.ts + skew;
       if (ts > now + MAX_FUTURE_MS) ts = now;
       if (ts < oldest) throw new ApiError(400, 'invalid_event', 'The event is older than the retention period.', `events.${i}.ts`);
       return {
         id: e.id, vid: e.vid, type: e.type, ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
-        cat: e.cat ?? categoryOf(e.url, categories), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
+        cat: e.cat ?? pageCategory(site, e.url), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
         traits: e.traits ?? null, form: e.form ?? null, identity: identifyingEmail(e.email),
       };
     });
