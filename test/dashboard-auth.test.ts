@@ -171,6 +171,17 @@ describe.each(testDatabases())('sign-in ($name)', ({ open }) => {
     expect((await t.signIn()).res.status).toBe(303);
   });
 
+  it('does not count successful sign-ins, and limits failures per client whatever the email', async () => {
+    const t = await dashboardApp({}, open);
+    for (let i = 0; i < 8; i++) expect((await t.post('/signin', '', { email: EMAIL, password: PASSWORD })).status).toBe(303);
+    // One password tried on many accounts from one client: 20 failures a minute, then 429 even for a new email.
+    for (let i = 0; i < 20; i++) expect((await t.post('/signin', '', { email: `user${i}@northwind.example`, password: 'Winter2026!' })).status).toBe(401);
+    expect((await t.post('/signin', '', { email: 'user99@northwind.example', password: 'Winter2026!' })).status).toBe(429);
+    expect((await t.post('/signin', '', { email: EMAIL, password: PASSWORD })).status).toBe(429);
+    t.clock.advance(60_000);
+    expect((await t.signIn()).res.status).toBe(303);
+  }, 60_000);
+
   it('sets an HttpOnly, SameSite=Lax cookie, Secure only behind https (trusted proxy)', async () => {
     const plain = (await (await dashboardApp({}, open)).signIn()).setCookie;
     expect(plain).toContain('HttpOnly');
@@ -192,6 +203,24 @@ describe.each(testDatabases())('sign-in ($name)', ({ open }) => {
     expect(res.headers.get('location')).toBe('/leads');
     const id = /piste_session=([^;]+)/.exec(res.headers.get('set-cookie')!)![1];
     expect(await t.db.getAuthSession(id, NOW)).toBeUndefined();
+  });
+
+  it.each(['//evil.example', '/\\evil.example', '/%09/evil.example', '/%0A/evil.example', '/%5C/evil.example', 'https://evil.example', '/\t/evil.example'])(
+    'sends a signed-in user with next=%s to the leads, not off-site',
+    async (next) => {
+      const t = await dashboardApp({}, open);
+      const { cookie } = await t.signIn();
+      const res = await t.request(`/signin?next=${next.includes('%') ? next : encodeURIComponent(next)}`, { headers: { cookie } });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/leads');
+    },
+  );
+
+  it('keeps a local next, query included', async () => {
+    const t = await dashboardApp({}, open);
+    const { cookie } = await t.signIn();
+    const res = await t.request(`/signin?next=${encodeURIComponent('/leads?stage=mql&q=a%20b')}`, { headers: { cookie } });
+    expect(res.headers.get('location')).toBe('/leads?stage=mql&q=a%20b');
   });
 });
 

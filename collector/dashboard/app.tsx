@@ -69,9 +69,16 @@ export function flashFrom(c: Context): Flash | undefined {
   return key && Object.hasOwn(FLASHES, key) ? FLASHES[key] : undefined;
 }
 
-/** Only local paths: `next=//evil.example` or `next=https://…` would be an open redirect. */
+const LOCAL = 'http://piste.invalid';
+
+/**
+ * Only local paths: `next=//evil.example` or `next=https://…` would be an open redirect. Browsers drop tabs and
+ * newlines from a URL and read `\` as `/`, so `/<TAB>/evil.example` is `//evil.example` to them: no control character
+ * or backslash anywhere, and the path must still name this origin once parsed as a browser parses it.
+ */
 export function safeNext(value: string | undefined): string {
-  return value && /^\/(?![/\\])/.test(value) && !/[\r\n]/.test(value) ? value : paths.leads();
+  if (!value || !/^\/(?![/\\])/.test(value) || /[\x00-\x1f\x7f\\]/.test(value)) return paths.leads();
+  return new URL(value, LOCAL).origin === LOCAL ? value : paths.leads();
 }
 
 function requireSession(sessions: SessionStore, config: Config): MiddlewareHandler<DashboardEnv> {
