@@ -17,6 +17,21 @@ describe('createRateLimiter', () => {
     expect(limiter.take('1.2.3.0').ok).toBe(false);
   });
 
+  it('gives back refunded tokens up to the burst, and ignores keys it does not know', () => {
+    const limiter = createRateLimiter({ ratePerSec: 1 / 60, burst: 2, clock: fakeClock() });
+    expect(limiter.take('a').ok).toBe(true);
+    expect(limiter.take('a').ok).toBe(true);
+    limiter.refund('a');
+    expect(limiter.take('a').ok).toBe(true);
+    expect(limiter.take('a').ok).toBe(false);
+    limiter.refund('a', 10);
+    expect(limiter.take('a').ok).toBe(true);
+    expect(limiter.take('a').ok).toBe(true);
+    expect(limiter.take('a').ok).toBe(false); // capped at the burst
+    limiter.refund('never-seen');
+    expect(limiter.size()).toBe(1);
+  });
+
   it('keeps keys independent', () => {
     const limiter = createRateLimiter({ ratePerSec: 1, burst: 1, clock: fakeClock() });
     expect(limiter.take('a').ok).toBe(true);

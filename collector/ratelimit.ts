@@ -15,6 +15,8 @@ export type RateLimiterOptions = {
 
 export type RateLimiter = {
   take(key: string, n?: number): RateLimitResult;
+  /** Gives back `n` tokens taken for something that turned out not to count (a successful sign-in), up to the burst. */
+  refund(key: string, n?: number): void;
   /** How many keys are currently remembered (for tests and metrics). */
   size(): number;
 };
@@ -74,5 +76,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
-  return { take, size: () => buckets.size };
+  function refund(key: string, n = 1): void {
+    const bucket = buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(burst, bucket.tokens + n);
+  }
+
+  return { take, refund, size: () => buckets.size };
 }

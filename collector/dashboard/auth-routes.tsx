@@ -11,8 +11,12 @@ import { SignInPage } from './pages/signin';
 import { paths } from './paths';
 import { SESSION_TTL_MS } from './session';
 
-/** Five attempts per minute per (client IP, email): enough for typos, useless for guessing. */
+/**
+ * Failed attempts, per minute: five per (client IP, email), enough for typos and useless for guessing; twenty per client
+ * IP whatever the email, against trying one password on many accounts. A successful sign-in costs nothing.
+ */
 export const SIGN_IN_ATTEMPTS = { burst: 5, perMinute: 5 };
+export const SIGN_IN_ATTEMPTS_PER_IP = { burst: 20, perMinute: 20 };
 const WRONG = 'The email or password is wrong.';
 
 type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } };
@@ -24,6 +28,7 @@ function formString(body: Record<string, unknown>, name: string, max: number): s
 
 export function authRoutes(app: Hono<DashboardEnv>, { db, config, clock, sessions }: FullDashboardDeps): void {
   const limiter = createRateLimiter({ ratePerSec: SIGN_IN_ATTEMPTS.perMinute / 60, burst: SIGN_IN_ATTEMPTS.burst, clock });
+  const perIp = createRateLimiter({ ratePerSec: SIGN_IN_ATTEMPTS_PER_IP.perMinute / 60, burst: SIGN_IN_ATTEMPTS_PER_IP.burst, clock });
   // Verified against when the email is unknown, so both paths cost one scrypt (no account enumeration by timing).
   let dummyHash: Promise<string> | undefined;
 
@@ -49,15 +54,21 @@ export function authRoutes(app: Hono<DashboardEnv>, { db, config, clock, session
     const email = formString(body, 'email', 320).trim().toLowerCase();
     const password = formString(body, 'password', 1024);
     const ip = clientIp((c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), config.trustProxy) ?? 'unknown';
-    const allowed = limiter.take(`${ip}\n${email}`);
-    if (!allowed.ok) {
-      c.header('Retry-After', String(allowed.retryAfterSec));
-      return page(c, 429, { email, error: `Too many sign-in attempts. Try again in ${allowed.retryAfterSec} seconds.` });
+    // Taken before the password is checked (a refused attempt costs no scrypt), given back once it proves right.
+    const key = `${ip}\n${email}`;
+    const allowed = limiter.take(key);
+    const allowedIp = allowed.ok ? perIp.take(ip) : allowed;
+    if (!allowedIp.ok) {
+      if (allowed.ok) limiter.refund(key);
+      c.header('Retry-After', String(allowedIp.retryAfterSec));
+      return page(c, 429, { email, error: `Too many sign-in attempts. Try again in ${allowedIp.retryAfterSec} seconds.` });
     }
     if (!email || !password) return page(c, 400, { email, error: WRONG });
     const user = await db.getUserByEmail(email);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await (dummyHash ??= hashPassword(`not a password ${Math.random()}`))));
     if (!user || !ok) return page(c, 401, { email, error: WRONG });
+    limiter.refund(key);
+    perIp.refund(ip);
     const sessionId = await sessions.start(user.id);
     setSessionCookie(c, sessionId, { trustProxy: config.trustProxy, maxAgeSec: SESSION_TTL_MS / 1000 });
     return c.redirect(safeNext(c.req.query('next')), 303);
