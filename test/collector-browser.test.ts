@@ -21,8 +21,8 @@ let site: http.Server;
 let siteOrigin: string;
 let context: BrowserContext;
 
-const page = (title: string, body: string) => `<!doctype html><html><head><title>${title}</title>
-<script defer src="${collectorUrl}/piste.js" data-site="e2e"></script></head><body>${body}</body></html>`;
+const page = (title: string, body: string, siteKey = 'e2e') => `<!doctype html><html><head><title>${title}</title>
+<script defer src="${collectorUrl}/piste.js" data-site="${siteKey}"></script></head><body>${body}</body></html>`;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'piste-e2e-'));
@@ -31,6 +31,7 @@ beforeAll(async () => {
       '/': page('Home', '<a href="/pricing">Pricing</a>'),
       '/pricing': page('Pricing', '<form action="/thanks" method="get"><input name="email" type="email"><input name="company"><button>Go</button></form>'),
       '/thanks': page('Thanks', '<p>Thanks</p>'),
+      '/wrong-key': page('Wrong key', '<p>A site key the collector does not know</p>', 'no-such-site'),
     };
     const html = pages[(req.url ?? '/').split('?')[0]];
     res.writeHead(html ? 200 : 404, { 'content-type': 'text/html' }).end(html ?? 'not found');
@@ -102,5 +103,19 @@ describe('script → collector', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('drops events the collector refuses for good (a wrong site key) instead of retrying them for ever', async () => {
+    const tab = await context.newPage();
+    const posts: number[] = [];
+    tab.on('response', (r) => r.url() === `${collectorUrl}/e` && posts.push(r.status()));
+    const refused = tab.waitForResponse((r) => r.url() === `${collectorUrl}/e`);
+    await tab.goto(`${siteOrigin}/wrong-key`);
+    expect((await refused).status()).toBe(403);
+    // The 403 is readable by the page (CORS on every answer), so the script sees a refusal, not a network error.
+    await expect.poll(() => tab.evaluate(() => localStorage.getItem('piste_q')), { timeout: 5_000 }).toBeNull();
+    await tab.waitForTimeout(2_500); // a retry after a network error would come within 0.5–1 s, then 1–2 s
+    expect(posts).toEqual([403]);
+    await tab.close();
   });
 });

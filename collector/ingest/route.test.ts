@@ -1,6 +1,6 @@
 // Contract tests for POST /e: every answer of SPEC §2, through app.request() on a fresh :memory: database.
 import { describe, expect, it } from 'vitest';
-import { batch, event, NOW, ORIGIN, setup } from './testing';
+import { batch, event, NOW, ORIGIN, setup, UA } from './testing';
 import { testDatabases } from '../db/test-databases';
 
 const MIN = 60_000;
@@ -117,8 +117,30 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     const foreign = await post(batch([event()]), { origin: 'https://evil.test' });
     expect(foreign.status).toBe(403);
     expect((await foreign.json()).error.code).toBe('origin_not_allowed');
-    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    // Readable by the page that sent it (no credentials): a 4xx it cannot read is a network error to the script,
+    // which would retry it for ever. Storing is what the allowlist guards, and nothing was stored.
+    expect(foreign.headers.get('access-control-allow-origin')).toBe('https://evil.test');
+    expect(foreign.headers.get('access-control-allow-credentials')).toBeNull();
     expect((await post(batch([event()]), { origin: 'null' })).status).toBe(403);
+  });
+
+  it('makes every refusal readable by the sending page, so its script drops what will never be stored', async () => {
+    const { app } = await setup({}, open);
+    const send = (body: unknown, headers: Record<string, string> = {}) =>
+      app.request('/e', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'text/plain', origin: ORIGIN, 'user-agent': UA, ...headers } });
+    const refusals = [
+      await send('{not json'),
+      await send(batch([event({ ts: -1 })])),
+      await send(batch([event()]), { 'content-type': 'application/xml' }),
+      await send(batch([event({ id: 'big', title: 'x'.repeat(40_000) })])),
+      await send(batch([event()], { site: 'nope' })),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([400, 400, 415, 413, 403]);
+    for (const res of refusals) {
+      expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      expect(res.headers.get('vary')).toContain('Origin');
+      expect((await res.json()).error.code).toEqual(expect.any(String));
+    }
   });
 
   it('answers 413 for a body over 500 KB, checking the bytes read and not only Content-Length', async () => {

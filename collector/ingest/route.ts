@@ -83,6 +83,14 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     // Answer headers as a plain object: the 202 is built from it directly (hono's c.header builds a web Headers per
     // request, then @hono/node-server copies it out again); an error's answer gets them through c.header (onError).
     const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'Origin' };
+    // Every answer is readable by the page that sent it, refusals included: a browser that cannot read a 4xx sees a
+    // network error, and the script would retry for ever what will be refused for ever (and everything queued after
+    // it). Answers carry nothing but counts and the error, and no credentials are allowed.
+    const origin = requestHeader(c.req.raw, (c.env as NodeEnv | undefined)?.incoming, 'origin');
+    if (origin) {
+      headers['access-control-allow-origin'] = origin;
+      headers['access-control-expose-headers'] = 'Retry-After'; // the script honours it on 429 and 503
+    }
     try {
       return await accept(c, headers);
     } catch (error) {
@@ -103,10 +111,6 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     const origin = header('origin') || undefined;
     if (origin !== undefined && !site.origins.includes(origin)) {
       throw new ApiError(403, 'origin_not_allowed', `The origin ${origin.slice(0, 200)} is not allowed for this site.`);
-    }
-    if (origin !== undefined) {
-      headers['access-control-allow-origin'] = origin;
-      headers['access-control-expose-headers'] = 'Retry-After'; // the script honours it on 429
     }
 
     const ua = header('user-agent');
