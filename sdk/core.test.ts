@@ -176,7 +176,8 @@ describe('form capture', () => {
         },
       },
     });
-    expect(stored()).toEqual([]);
+    // Kept until a later page has them acknowledged: the beacon may never arrive (sdk/delivery.test.ts).
+    expect(stored().map((e) => e.type)).toEqual(['pageview', 'form_submit']);
   });
 
   it('never sends password, hidden or file inputs, card fields, unchecked boxes or anything marked data-piste-ignore', () => {

@@ -82,8 +82,10 @@ export function start(site: string, url: string | URL, required?: boolean): Pist
     // A missing fetch or sendBeacon throws into the guard: the events stay queued too.
     if (urgent)
       // A beacon sent offline is silently lost, so offline counts as refused. Refused (over 64 KB, or the
-      // browser's quota): the events wait for the next flush or page.
-      failures || (events[0] && n.onLine && n.sendBeacon(url, body) && drop(ids));
+      // browser's quota): the events wait for the next flush or page. Accepted is not delivered (a collector
+      // down, a 5xx, a beacon cut by the navigation): this page does not send them again, but they stay queued
+      // until a fetch from a later page is answered; their ids make a second delivery count once.
+      failures || (events[0] && n.onLine && n.sendBeacon(url, body) && (sending += ids));
     // Only the timer or a full batch get here; a batch timer still pending fires on an empty queue, harmlessly.
     // A string body makes it text/plain, a CORS "simple" request: no preflight. No keepalive: a request cut
     // by the page going away leaves its events queued, for the beacon or the next page. Marked in flight

@@ -127,13 +127,29 @@ describe('delivery', () => {
     h.piste('track', 'before_leaving');
     dispatchEvent(new Event('pagehide'));
     expect(names(h.beaconedEvents())).toEqual(['pageview', 'before_leaving']);
-    expect(stored()).toEqual([]);
     h.state.beaconOk = false;
     h.piste('track', 'refused');
     document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-    expect(names(stored())).toEqual(['refused']);
     await vi.advanceTimersByTimeAsync(1000);
+    // This page sends the refused event again, never the beaconed ones.
     expect(names(h.postedEvents())).toEqual(['refused']);
+    expect(h.beaconed).toHaveLength(1);
+  });
+
+  it('keeps beaconed events until a later page has them acknowledged, as a beacon may never arrive', async () => {
+    const first = harness();
+    first.piste('track', 'before_leaving');
+    dispatchEvent(new Event('pagehide')); // accepted by the browser: whether it reached the collector is unknown
+    expect(names(stored())).toEqual(['pageview', 'before_leaving']);
+    // The next page: a new tracker on the same storage (the first one's requests go where nobody answers).
+    const next = harness({ answers: [503] });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(names(next.postedEvents())).toEqual(['pageview', 'before_leaving', 'pageview']);
+    expect(next.postedEvents().map((e) => e.id).slice(0, 2)).toEqual(first.beaconedEvents().map((e) => e.id)); // the same ids
+    expect(stored()).toHaveLength(3); // a 503: still queued
+    await vi.advanceTimersByTimeAsync(MAX_BACKOFF);
+    expect(next.posted).toHaveLength(2);
+    expect(stored()).toEqual([]); // acknowledged: forgotten
   });
 
   it('does not hand to the beacon events already in a request waiting for its answer', async () => {
@@ -146,7 +162,7 @@ describe('delivery', () => {
     expect(names(h.beaconedEvents())).toEqual(['while_waiting']);
     answer(new Response(null, { status: 202 }));
     await vi.advanceTimersByTimeAsync(0);
-    expect(stored()).toEqual([]);
+    expect(names(stored())).toEqual(['while_waiting']); // only the answered request's events are forgotten
     expect(h.events().map((e) => e.id)).toHaveLength(new Set(h.events().map((e) => e.id)).size);
   });
 });
