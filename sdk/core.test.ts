@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IDS_KEY, MAX_BACKOFF, QUEUE_KEY, SESSION_IDLE, VISITOR_LIFETIME } from './core';
 import { harness, stopAll, stored } from './testing';
+import { BatchSchema } from '../collector/ingest/schema';
 
 const T0 = Date.UTC(2025, 0, 1);
 const MIN = 60_000;
@@ -108,7 +109,7 @@ describe('commands', () => {
     expect(signup).toMatchObject({ type: 'track', name: 'newsletter_signup', props: { plan: 'pro', seats: 5, annual: true } });
     expect(Object.keys(signup.props!)).toEqual(['plan', 'seats', 'annual']);
     expect(bad.props).toEqual({ ok: 1 });
-    expect(long.name).toHaveLength(100); // the collector's limit
+    expect(long.name).toHaveLength(300); // whole: the collector cuts it to its limit (the next test)
     expect(identify).toMatchObject({ type: 'identify', email: 'ada@example.com', traits: { name: 'Ada', company: 'Engines', employees: 40 } });
     expect(identify.traits).not.toHaveProperty('password');
     expect(rest).toEqual([]);
@@ -123,16 +124,25 @@ describe('commands', () => {
     expect(props.k0).toHaveLength(500);
   });
 
-  it('cuts every value to the collector’s limits, so one long field never gets a batch refused', async () => {
+  it('cuts strings at 2048 characters and values at 500, which the collector takes without refusing the batch', async () => {
     history.replaceState(null, '', '/' + 'p'.repeat(3000));
+    document.head.innerHTML = `<meta name="piste:category" content="${'c'.repeat(300)}">`;
     document.title = 't'.repeat(2000);
     const h = harness();
     h.piste('identify', 'a'.repeat(400) + '@example.com');
-    h.piste('form', { kind: 'k'.repeat(100), fields: { url: 'u'.repeat(3000) } });
+    h.piste('form', { kind: 'k'.repeat(100), fields: { url: 'u'.repeat(3000), name: 'n'.repeat(300) } });
+    h.piste('track', 't'.repeat(300), { kind: 'k'.repeat(300) });
     await settle();
-    const [pageview, identify, form] = h.events();
-    expect([pageview.url.length, pageview.title!.length, identify.email!.length]).toEqual([2048, 1000, 320]);
-    expect([form.form!.kind!.length, form.form!.fields!.url.length]).toEqual([40, 500]);
+    document.head.innerHTML = '';
+    const [pageview, identify, form, track] = h.events();
+    expect([pageview.url.length, pageview.title!.length, pageview.cat!.length, identify.email!.length]).toEqual([2048, 2000, 300, 412]);
+    expect([form.form!.kind!.length, form.form!.fields!.url.length, form.form!.fields!.name.length, track.props!.kind]).toEqual([100, 500, 300, 'k'.repeat(300)]);
+    // The collector's own schema (collector/ingest/schema.ts) accepts the body and cuts each field to its limit; an
+    // email too long to be one is left out, never cut.
+    const parsed = BatchSchema.safeParse(JSON.parse(h.posted[0]));
+    expect(parsed.success).toBe(true);
+    const [p, i, f, t] = parsed.data!.events;
+    expect([p.title!.length, p.cat!.length, i.email, f.form!.kind!.length, t.name!.length]).toEqual([1000, 100, undefined, 40, 100]);
   });
 });
 

@@ -90,17 +90,35 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect(form.form).toMatchObject({ fields: { seats: '12', ok: 'true', note: 'n'.repeat(500) } });
   });
 
-  it('refuses ids with spaces or over 128 characters, and never cuts an email', async () => {
+  it('refuses ids with spaces or over 128 characters', async () => {
     const { post } = await setup({}, open);
     for (const [over, path] of [
       [{ id: 'has space' }, 'events.0.id'],
       [{ vid: 'v'.repeat(129) }, 'events.0.vid'],
-      [{ type: 'identify', email: `${'a'.repeat(320)}@acme.io` }, 'events.0.email'],
     ] as const) {
       const res = await post(batch([event(over)]));
       expect(res.status).toBe(400);
       expect((await res.json()).error.path).toBe(path);
     }
+  });
+
+  it('never cuts an email: one over 320 characters is left out, and the rest of the batch is stored', async () => {
+    const { post, db } = await setup({}, open);
+    for (const form of [undefined, { kind: 'demo' }]) {
+      const vid = form ? 'visitor-form-1' : 'visitor-identify';
+      const res = await post(batch([event({ vid }), event({ vid, type: form ? 'form_submit' : 'identify', email: `${'a'.repeat(320)}@acme.io`, form })]));
+      expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
+      const stored = await db.listVisitorEvents('acme', vid);
+      expect(stored).toHaveLength(2);
+      expect(stored.map((e) => e.email)).toEqual([null, null]);
+    }
+    expect(await db.countLeads('acme')).toBe(0);
+  });
+
+  it('cuts a page category over 100 characters instead of refusing the batch', async () => {
+    const { post, db } = await setup({}, open);
+    expect((await post(batch([event({ cat: `Pricing${'x'.repeat(200)}` })]))).status).toBe(202);
+    expect((await db.listVisitorEvents('acme', 'visitor-0001'))[0].cat).toBe(`pricing${'x'.repeat(93)}`);
   });
 
   it('requires a name on track events', async () => {

@@ -18,10 +18,9 @@ const scalar = z.union([text(500), z.number().finite(), z.boolean()]);
 const flat = <T extends z.ZodType>(values: T) =>
   z.record(z.string().max(100), values).refine((r) => Object.keys(r).length <= 50, 'at most 50 keys');
 /** Page categories are compared with the site's rules in lower case; an empty one means "let the URL rules decide". */
-const category = z
-  .string()
-  .max(MAX.category)
-  .transform((s) => s.trim().toLowerCase() || undefined);
+const category = z.string().transform((s) => cut(s, MAX.category).trim().toLowerCase() || undefined);
+/** Never cut (a shortened address could name someone else): one too long to be an address is left out, the event kept. */
+const email = z.string().transform((s) => (s.length > MAX.email ? undefined : s));
 /** Form values arrive as text from the script; numbers and booleans from code are kept as their text. */
 const fieldValue = z.union([text(500), z.number().finite().transform(String), z.boolean().transform(String)]);
 
@@ -40,7 +39,7 @@ export const EventSchema = z
     cat: category.optional(),
     name: z.string().min(1).transform((s) => s.slice(0, MAX.name)).optional(),
     props: flat(scalar).optional(),
-    email: z.string().max(MAX.email).optional(), // never cut: a shortened address could name someone else
+    email: email.optional(),
     traits: flat(z.union([scalar, z.null()])).optional(),
     form: z
       .object({
@@ -108,8 +107,8 @@ function plainEvent(event: unknown): WireEvent | undefined {
   if (texts.ref !== undefined) e.ref = texts.ref;
   if (texts.title !== undefined) e.title = texts.title;
   if (cat !== undefined) {
-    if (typeof cat !== 'string' || cat.length > MAX.category) return undefined;
-    e.cat = cat.trim().toLowerCase() || undefined; // zod keeps the key, with undefined, for a blank category
+    if (typeof cat !== 'string') return undefined;
+    e.cat = cut(cat, MAX.category).trim().toLowerCase() || undefined; // zod keeps the key, with undefined, for a blank category
   }
   if (name !== undefined) {
     if (typeof name !== 'string' || name.length < 1) return undefined;
@@ -117,8 +116,8 @@ function plainEvent(event: unknown): WireEvent | undefined {
   }
   if (type === 'track' && !e.name) return undefined;
   if (email !== undefined) {
-    if (typeof email !== 'string' || email.length > MAX.email) return undefined;
-    e.email = email;
+    if (typeof email !== 'string') return undefined;
+    e.email = email.length > MAX.email ? undefined : email; // as zod: the key kept, with undefined
   }
   return e;
 }
