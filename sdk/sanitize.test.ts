@@ -59,6 +59,27 @@ describe('the sanitizer', () => {
     expect(looksSensitive('ssn: 219-09-9999')).toBe(true);
   });
 
+  it.each([
+    'my card 4242424242424242 123', // a CVC after it
+    'call 12 4111111111111111', // digits before it
+    'card 4111 1111 1111 1111 12/25', // an expiry after it
+    '4111.1111.1111.1111',
+    '4111  1111  1111  1111',
+    'cvc 737 card 5555-5555-5555-4444 exp 03 30',
+    '0 4111 1111 1111 1111 0', // on both sides
+  ])('finds the card number in %j whatever digits stand next to it', (text) => {
+    expect(looksSensitive(text)).toBe(true);
+  });
+
+  it.each([
+    '4111 1111 1111 1112', // 16 digits failing Luhn (order references, tracking numbers…)
+    'ref 4111 1111 1111 111', // a valid card's digits, cut inside a group: 15 digits failing Luhn
+    '12345678901234567890', // one group of 20 digits
+    'tel +33 1 23 45 67 89, fax +33 1 23 45 67 90',
+  ])('keeps %j, which holds no card number', (text) => {
+    expect(looksSensitive(text)).toBe(false);
+  });
+
   it('keeps only flat string, number and boolean values, at most 50, and survives circular objects', () => {
     const circular: Record<string, unknown> = { plan: 'pro', seats: 5, annual: true, nested: { a: 1 } };
     circular.self = circular;

@@ -16,9 +16,22 @@ export const luhn = (text: string): boolean =>
     .reverse()
     .reduce((sum, d, i) => sum + +(i % 2 ? '0246813579'[d as never] : d), 0) % 10 == 0;
 
-/** True when the text holds a US SSN or a 13–19 digit Luhn-valid number, spaces and dashes allowed. */
+/**
+ * True when the text holds a US SSN, or 13–19 digits passing Luhn written as consecutive groups of a run of digits
+ * separated by spaces, dots or dashes: digits next to a card number (a CVC, an expiry, a phone) do not hide it, and a
+ * number that only contains a valid one across its groups' boundaries is not taken for one.
+ */
 export const looksSensitive = (text: string): boolean =>
-  /\b\d{3}-\d{2}-\d{4}\b/.test(text) || (text.match(/\d([ -]?\d){12,18}/g) || []).some(luhn);
+  /\b\d{3}-\d{2}-\d{4}\b/.test(text) ||
+  (text.match(/\d([ .-]*\d)*/g) || []).some((run) => {
+    const groups = run.split(/\D+/);
+    return groups.some((_, i) =>
+      groups.some((_, j) => {
+        const digits = groups.slice(i, j + 1).join('');
+        return /^.{13,19}$/.test(digits) && luhn(digits);
+      }),
+    );
+  });
 
 /**
  * The value to send for `key` (name/id/autocomplete text), or '' when it must stay in the browser.
