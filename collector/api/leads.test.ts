@@ -14,6 +14,8 @@ describe.each(testDatabases())('GET /api/leads ($name)', ({ open }) => {
     expect(body.leads.map((l: LeadRow) => [l.email, l.score])).toEqual([['ada@acme.com', 17], ['bob@gmail.com', 1]]);
     expect((await t.json('/leads?minScore=17')).body.leads.map((l: LeadRow) => l.email)).toEqual(['ada@acme.com']);
     expect((await t.json('/leads?minScore=18')).body.leads).toEqual([]);
+    expect((await t.json('/leads?minScore=16.2')).body.leads.map((l: LeadRow) => l.email)).toEqual(['ada@acme.com']);
+    expect((await t.json('/leads?minScore=17.4')).body.leads).toEqual([]); // shown as 17: below 17.4
     expect((await t.json('/leads?grade=C')).body.leads.map((l: LeadRow) => l.email)).toEqual(['ada@acme.com']);
     expect((await t.json('/leads?grade=c,F')).body.leads).toHaveLength(2);
     expect((await t.json('/leads?q=LOVE')).body.leads.map((l: LeadRow) => l.email)).toEqual(['ada@acme.com']);
@@ -99,6 +101,17 @@ describe.each(testDatabases())('GET /api/leads/:id ($name)', ({ open }) => {
     expect(body.fit).toEqual(expect.arrayContaining([{ rule: 'fit:business_email', points: 10 }]));
   });
 
+  it('lists under fit the very rules its grade came from, company size and country traits included', async () => {
+    const rules = { fit: { companySize: [{ min: 50, max: 1000, points: 10 }], countries: [{ countries: ['FR'], points: 5 }] } };
+    const t = await setupApi({}, open);
+    expect((await t.json('/sites/acme/rules', { method: 'PUT', body: JSON.stringify(rules) })).status).toBe(200);
+    const id = await t.lead('ceo@acme.com', { traits: { company_size: '51-200', country: 'fr', title: 'CEO' } });
+    const { body } = await t.json(`/leads/${id}`);
+    const points = body.fit.reduce((sum: number, r: { points: number }) => sum + r.points, 0);
+    expect(points).toBe(35); // business email 10, CEO 10, size 10, country 5
+    expect(body.lead.grade).toBe('A');
+  });
+
   it('answers 404 for an unknown lead', async () => {
     const t = await setupApi({}, open);
     expect((await t.json('/leads/nope')).body.error.code).toBe('not_found');
@@ -133,6 +146,9 @@ describe.each(testDatabases())('transitions ($name)', ({ open }) => {
     expect(rejected.body.change).toMatchObject({ from: 'sql', to: 'recycled', cause: 'reject: student' });
     expect((await t.json(`/leads/${id}/qualify`, { method: 'POST' })).status).toBe(409);
     expect((await t.json('/leads/nope/accept', { method: 'POST' })).status).toBe(404);
+    // What is wrong with the lead comes before what is wrong with the request.
+    expect((await t.json('/leads/nope/reject', { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await t.json(`/leads/${id}/reject`, { method: 'POST', body: '{}' })).status).toBe(409); // already recycled
     expect((await t.json(`/leads/${id}/reject`, { method: 'POST', body: '{"reason":' })).body.error.code).toBe('invalid_json');
   });
 });

@@ -4,6 +4,7 @@ import { LEAD_SORTS, type Lead, type LeadCursor, type LeadFilter, type StageChan
 import { ApiError } from '../errors';
 import { toLeadJson, type LeadJson } from '../leads/json';
 import { linkSecret, mintLinks } from '../leads/links';
+import { leadTraits } from '../leads/score';
 import { siteRules } from '../leads/rules';
 import { transitionLead } from '../leads/stages';
 import { explainProbability } from '../predict/live';
@@ -91,7 +92,6 @@ const eventJson = (e: StoredEvent): EventJson => ({
 export const stageChangeJson = (c: StageChange): StageChangeJson => ({ from: c.from, to: c.to, at: iso(c.at), cause: c.cause, actor: c.actor });
 
 /** What fit rules look at: every trait the lead told, with email, title and company from their own columns. */
-export const fitTraitsOf = (lead: Lead) => ({ ...lead.traits, email: lead.email, title: lead.title, company: lead.company });
 
 /** Rules of every site, looked up once per call (sites are few); the dashboard's histogram uses it too. */
 export async function rulesBySite(ctx: ApiContext): Promise<(site: string) => Rules> {
@@ -110,8 +110,9 @@ async function leadFilter(ctx: ApiContext, query: LeadsQuery): Promise<LeadFilte
   if (query.minScore !== undefined && query.minScore > 0) {
     const sites = query.site ? [await ctx.db.getSite(query.site)].filter((s) => s !== undefined) : await ctx.db.listSites();
     const now = ctx.clock.now();
-    // −0.5: the API shows Math.round(score), so a lead shown with 50 points passes minScore=50.
-    filter.minScoreKeys = sites.map((s) => ({ site: s.key, key: scoreKeyFor(siteRules(s), query.minScore! - 0.5, now) }));
+    // The API shows Math.round(score): a lead shown with 50 points passes minScore=50, and one shown with 7 fails 7.4.
+    const shown = Math.ceil(query.minScore) - 0.5;
+    filter.minScoreKeys = sites.map((s) => ({ site: s.key, key: scoreKeyFor(siteRules(s), shown, now) }));
   }
   return filter;
 }
@@ -152,7 +153,7 @@ export async function getLeadDetail(ctx: ApiContext, id: string): Promise<LeadDe
     events: events.map(eventJson),
     stages: changes.map(stageChangeJson),
     breakdown,
-    fit: fitOf(rules, fitTraitsOf(lead)).fit,
+    fit: fitOf(rules, leadTraits(lead)).fit, // the traits its grade was computed from
     explain: await explainProbability(ctx.db, lead, rules, now),
   };
 }

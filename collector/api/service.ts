@@ -9,7 +9,6 @@ export {
   exportLead,
   eraseLead,
   mintLeadLinks,
-  fitTraitsOf,
   CSV_COLUMNS,
   LEAD_EVENTS_LIMIT,
   type LeadsQuery,
