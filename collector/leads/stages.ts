@@ -76,10 +76,12 @@ export async function transitionLead(
   action: ManualAction,
   opts: { reason?: string | null; actor: string | null; now: number },
 ): Promise<TransitionResult> {
-  const reason = typeof opts.reason === 'string' ? opts.reason.trim() : '';
-  if (action === 'reject' && reason === '') return { ok: false, code: 'reason_required' };
+  // What is wrong with the lead (404, 409) before what is wrong with the request (400); checked again when writing.
   const known = await db.getLead(leadId);
   if (!known) return { ok: false, code: 'not_found' };
+  if (manualTransition(known.stage, action) === null) return { ok: false, code: 'invalid_transition' };
+  const reason = typeof opts.reason === 'string' ? opts.reason.trim() : '';
+  if (action === 'reject' && reason === '') return { ok: false, code: 'reason_required' };
   const site = await db.getSite(known.site);
   const rules = site ? siteRules(site) : DEFAULT_RULES;
   const { now, actor } = opts;
