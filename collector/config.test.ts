@@ -23,9 +23,17 @@ describe('loadConfig', () => {
   it.each([
     ['PORT', 'abc'], ['PORT', '70000'], ['DATABASE_URL', 'mysql://x'], ['PISTE_RETENTION_DAYS', '-1'], ['PISTE_TRUST_PROXY', 'maybe'],
     ['PISTE_RATE_LIMIT', '50'], ['PISTE_RATE_LIMIT', '0/10'], ['PISTE_ADMIN_EMAIL', 'nope'], ['PISTE_SECRET', 'short'],
+    // Digits only: Number() would read these as 0, 16, 1000 and 80.
+    ['PORT', ' '], ['PORT', '0x10'], ['PISTE_RETENTION_DAYS', '1e3'], ['DEMO_PORT', '8e1'],
   ])('names %s in the error for %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('takes any sign-in email for the first user, admin@localhost (what npm start creates) included', () => {
+    expect(loadConfig({ PISTE_ADMIN_EMAIL: ' Admin@Localhost ' }).adminEmail).toBe('admin@localhost');
+    expect(loadConfig({ PISTE_ADMIN_EMAIL: 'noreply@corp.example' }).adminEmail).toBe('noreply@corp.example');
+    expect(loadConfig({ PORT: ' 9000 ' }).port).toBe(9000);
   });
 
   it('does not echo secrets in errors', () => {

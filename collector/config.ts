@@ -1,5 +1,6 @@
 // Reads the environment once, validates it with zod, and returns the typed Config passed to everything else.
 import { z } from 'zod';
+import { isUserEmail, normalizeUserEmail } from './auth/user-email';
 import { parseDatabaseUrl, type DatabaseLocation } from './db/url';
 
 export class ConfigError extends Error {
@@ -28,7 +29,9 @@ export type Config = {
   demoPort: number;
 };
 
-const port = z.coerce.number().int().min(0).max(65535);
+/** Whole numbers as digits only: `Number()` would read ' ' as 0, 0x10 as 16 and 1e3 as 1000. */
+const whole = z.string().trim().regex(/^\d+$/, 'expected a whole number').transform(Number);
+const port = z.union([z.number(), whole]).pipe(z.number().int().min(0).max(65535));
 const optional = (schema: z.ZodType<string>) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const bool = z
   .string()
@@ -52,10 +55,10 @@ const EnvSchema = z.object({
   PORT: port.default(8787),
   DATABASE_URL: z.string().trim().min(1).default('file:./data/piste.db'),
   PISTE_API_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
-  PISTE_ADMIN_EMAIL: optional(z.email()),
+  PISTE_ADMIN_EMAIL: optional(z.string().transform(normalizeUserEmail).refine(isUserEmail, 'expected an email address, e.g. admin@example.com')),
   PISTE_ADMIN_PASSWORD: optional(z.string().min(8, 'must be at least 8 characters')),
   PISTE_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
-  PISTE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(760),
+  PISTE_RETENTION_DAYS: z.union([z.number(), whole]).pipe(z.number().int().min(1).max(36500)).default(760),
   PISTE_TRUST_PROXY: bool.default(false),
   PISTE_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   PISTE_RATE_LIMIT: rateLimit.default({ perSecond: 50, burst: 100 }),

@@ -7,6 +7,7 @@ import { requestOrigin } from '../auth/request-origin';
 import { ConflictError, type Site } from '../db/repository';
 import { ApiError } from '../errors';
 import { newId } from '../ids';
+import { isUserEmail, normalizeUserEmail } from '../auth/user-email';
 import { siteRules } from '../leads/rules';
 import { DEFAULT_RULES } from '../scoring';
 import { errorPage, flashFrom, htmlErrorFor, pageContext, type DashboardEnv, type FullDashboardDeps } from './app';
@@ -139,10 +140,10 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
   app.get(paths.users, (c) => usersPage(c));
   app.post(paths.users, async (c) => {
     const f = await form(c);
-    const email = (f.email ?? '').trim().toLowerCase();
+    const email = normalizeUserEmail(f.email ?? '');
     const password = f.password ?? '';
     const userErrors: FieldError[] = [];
-    if (!/^[^\s@]{1,64}@[^\s@]{1,255}$/.test(email)) userErrors.push({ path: 'email', message: 'Enter an email address.' });
+    if (!isUserEmail(email)) userErrors.push({ path: 'email', message: 'Enter an email address.' });
     if (password.length < MIN_PASSWORD || password.length > 1024) userErrors.push({ path: 'password', message: `Use at least ${MIN_PASSWORD} characters.` });
     if (userErrors.length) return usersPage(c, { userErrors }, 400);
     try {
