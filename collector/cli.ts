@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
 import { hashPassword } from './auth/password';
+import { isUserEmail, normalizeUserEmail } from './auth/user-email';
 import { hashToken, newSecretToken } from './auth/tokens';
 import { systemClock } from './clock';
 import type { TrainSiteResult } from './predict/site';
@@ -13,7 +14,6 @@ import { openDatabase } from './db/open';
 import { parseDatabaseUrl } from './db/url';
 import { ConflictError, type Database } from './db/repository';
 import { ApiError } from './errors';
-import { identifyingEmail } from './ingest/email';
 import { newId } from './ids';
 
 /** An error the CLI prints as is (no stack) before exiting 1. */
@@ -35,11 +35,14 @@ async function readPassword(env: NodeJS.ProcessEnv, given?: string): Promise<str
   return password;
 }
 
+/** Asks in a terminal; otherwise reads the first line piped in (`echo "$PASSWORD" | piste user add …`). */
 async function prompt(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new CliError('no password: pass --password, set PISTE_ADMIN_PASSWORD, or run in a terminal');
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const terminal = process.stdin.isTTY;
+  const rl = createInterface({ input: process.stdin, output: terminal ? process.stdout : undefined, terminal });
   try {
-    return (await rl.question(question)).trim();
+    if (terminal) return (await rl.question(question)).trim();
+    for await (const line of rl) return line.trim();
+    throw new CliError('no password: pass --password, set PISTE_ADMIN_PASSWORD, pipe it in, or run in a terminal');
   } finally {
     rl.close();
   }
@@ -72,7 +75,8 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .command('add')
     .description('add a site and the origins allowed to send its beacons')
     .argument('<key>', 'site key used in data-site (lower-case letters, digits, - and _)')
-    .requiredOption('--origin <url...>', 'allowed origin, e.g. https://www.example.com (repeatable)')
+    // Repeated, not variadic: `--origin <url...>` also took the key when the options came first.
+    .requiredOption('--origin <url>', 'allowed origin, e.g. https://www.example.com (repeatable)', (url: string, earlier?: string[]) => [...(earlier ?? []), url])
     .option('--name <name>', 'display name (default: the key)')
     .action((key: string, opts: { origin: string[]; name?: string }) =>
       withDatabase(env, async (db, config) => {
@@ -91,8 +95,8 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
     .argument('<email>', 'the sign-in email')
     .option('--password <password>', 'the password (at least 8 characters)')
     .action(async (rawEmail: string, opts: { password?: string }) => {
-      const email = rawEmail.trim().toLowerCase();
-      if (!identifyingEmail(email)) throw new CliError(`invalid email "${rawEmail}"`);
+      const email = normalizeUserEmail(rawEmail);
+      if (!isUserEmail(email)) throw new CliError(`invalid email "${rawEmail}"`);
       const passwordHash = await hashPassword(await readPassword(env, opts.password));
       await withDatabase(env, async (db) => {
         await db.createUser({ id: newId(), email, passwordHash, createdAt: systemClock.now() });
@@ -235,7 +239,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       console.error(`piste: ${err.message}`);
       return 1;
     }
+    const clear = systemErrorMessage(err, env);
+    if (clear) {
+      console.error(`piste: ${clear}`);
+      return 1;
+    }
     console.error('piste:', err);
     return 1;
   }
+}
+
+/** One line for the system errors an operator causes and can fix: a port in use, a database that does not answer. */
+function systemErrorMessage(err: unknown, env: NodeJS.ProcessEnv): string | undefined {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code === 'EADDRINUSE') return `port ${e.port ?? env.PORT ?? 8787} is already in use: stop what listens there, or set PORT`;
+  if (e?.code === 'EACCES' && e.syscall === 'listen') return `not allowed to listen on port ${e.port ?? env.PORT}: choose a PORT above 1023`;
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'].includes(e?.code ?? '')) {
+    return `the database does not answer (${e.code}${e.address ? ` ${e.address}${e.port ? `:${e.port}` : ''}` : ''}): check DATABASE_URL and that the server runs`;
+  }
+  if (err instanceof AggregateError && err.errors.length) return systemErrorMessage(err.errors[0], env);
+  return undefined;
 }

@@ -28,8 +28,14 @@ export async function startServer({ config, db, ...deps }: { config: Config; db?
   // Webhooks: deliveries are stored with the stage change; this worker sends them (any number of collectors may run one).
   const webhookWorker = createWebhookWorker({ store: database, clock: deps.clock ?? systemClock, allowPrivate: config.webhookAllowPrivate });
   webhookWorker.start(WEBHOOK_TICK_MS);
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: collector.app.fetch, port: config.port }, () => resolve(s));
+    s.once('error', reject); // a port in use: the caller says so (piste serve exits 1 with one line)
+  }).catch(async (error) => {
+    purgeJob.stop();
+    webhookWorker.stop();
+    if (!db) await database.close();
+    throw error;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

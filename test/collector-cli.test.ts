@@ -1,6 +1,8 @@
 // The `piste` CLI as a real process: exit codes and output, and `serve` accepting a beacon on a free port.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,8 +17,8 @@ function tempDb() {
   return `file:${path.join(dir, 'piste.db')}`;
 }
 
-function piste(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+function piste(args: string[], env: Record<string, string>, input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -63,6 +65,34 @@ describe('piste CLI', () => {
     expect(piste(['user', 'add', 'ada@acme.io', '--password', 'correct horse'], env).code).toBe(0);
     expect(piste(['user', 'add', 'ada@acme.io', '--password', 'correct horse'], env).code).toBe(1);
     expect(piste(['user', 'add', 'ada@acme.io', '--password', 'short'], env).code).toBe(1);
+  });
+
+  it('takes a site\'s options before its key, a piped password, and any sign-in email', () => {
+    const env = { DATABASE_URL: tempDb() };
+    const site = piste(['site', 'add', '--origin', 'https://a.example', '--origin', 'https://b.example', 'demo2'], env);
+    expect(site.stdout).toContain('site "demo2" added (origins: https://a.example, https://b.example)');
+    const piped = piste(['user', 'add', 'piped@corp.example'], env, 'correct horse battery\n');
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piste(['user', 'add', 'admin@localhost', '--password', 'correct horse'], env).code).toBe(0); // what npm start creates
+    const none = piste(['user', 'add', 'nobody@corp.example'], env, '');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no password');
+  });
+
+  it('says in one line that the port is taken or the database does not answer', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const busy = piste(['serve'], { DATABASE_URL: tempDb(), PORT: port });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr.trim()).toBe(`piste: port ${port} is already in use: stop what listens there, or set PORT`);
+    } finally {
+      taken.close();
+    }
+    const down = piste(['migrate'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x' });
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim()).toMatch(/^piste: the database does not answer \(ECONNREFUSED 127\.0\.0\.1:1\): check DATABASE_URL/);
   });
 
   it('serves: applies migrations, accepts a beacon on a free port, and stops cleanly on SIGTERM', async () => {
