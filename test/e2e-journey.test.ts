@@ -134,6 +134,9 @@ describe('the newcomer journey', () => {
 
     // Sign in to the dashboard in the browser.
     const dash = await browser.context.newPage();
+    const consoleErrors: string[] = [];
+    dash.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${dash.url()}: ${m.text()}`));
+    dash.on('pageerror', (e) => consoleErrors.push(`${dash.url()}: ${e.message}`));
     await dash.goto(`${collectorUrl}/leads`);
     await expect.poll(() => dash.url()).toContain('/signin');
     await dash.fill('input[name="email"]', ADMIN.email);
@@ -178,5 +181,6 @@ describe('the newcomer journey', () => {
       await dash.goto(`${collectorUrl}${url}`);
       await dash.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
     }
+    expect(consoleErrors).toEqual([]); // no script error, no blocked resource, no missing favicon
   }, 120_000);
 });

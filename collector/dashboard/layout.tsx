@@ -32,6 +32,8 @@ export function Layout({ title, ctx, active, children }: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · Piste`}</title>
+        {/* No favicon request (the collector has none to serve, and a 404 is a console error in every new browser). */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         <script src={assetUrl('app.js')} defer></script>
       </head>
