@@ -4,6 +4,7 @@ import { testDatabases } from '../db/test-databases';
 import { fixedClock } from '../clock';
 import { loadConfig } from '../config';
 import { createWebhook } from './admin';
+import { batch, event } from '../ingest/testing';
 import { EASY_MQL, NOW, setupApi } from './testing';
 
 describe.each(testDatabases())('sites ($name)', ({ open }) => {
@@ -45,6 +46,24 @@ describe.each(testDatabases())('sites ($name)', ({ open }) => {
     expect(ok.body.rescore).toContain('piste rescore');
     expect((await t.json('/sites/acme/rules')).body.rules.mql).toEqual({ score: 40, minGrade: 'D' });
     expect((await t.json('/sites/nope/rules')).status).toBe(404);
+  });
+
+  it('keeps scores sane when the half-life changes: a lead keeps its own until it is scored again', async () => {
+    const t = await setupApi({}, open);
+    const vid = 'visitor-halflife-1';
+    const id = await t.lead('hl@corp.example', { vid, pages: ['/pricing'] });
+    const lead = async () => (await t.json(`/leads/${id}`)).body;
+    expect((await lead()).lead.score).toBe(16); // pricing 15 + pageview 1
+    // Keys built with a 90-day half-life read as if there were none gave 4985 points here (and a move to SQL).
+    expect((await t.json('/sites/acme/rules', { method: 'PUT', body: JSON.stringify({ halfLifeDays: null }) })).status).toBe(200);
+    expect((await lead()).lead.score).toBe(16);
+    expect((await lead()).breakdown.map((r: { points: number }) => r.points).sort()).toEqual([1, 15]);
+    // Its next event scores it again from history, with the new half-life.
+    t.clock.advance(10_000);
+    await t.post(batch([event({ vid, sid: 'session-0001', ts: t.clock.now() })], { sentAt: t.clock.now() }));
+    const after = await lead();
+    expect(after.lead).toMatchObject({ score: 17, stage: 'lead' });
+    expect(after.stages.map((c: { to: string }) => c.to)).toEqual(['lead']);
   });
 
   it('applies URL categories set through the rules API to the pages stored from then on', async () => {

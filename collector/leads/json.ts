@@ -1,6 +1,6 @@
 // The API's LEAD shape (SPEC §5), shared by the JSON API, CSV export and webhook payloads.
 import type { Lead, Stage } from '../db/repository';
-import { scoreAt, type Rules } from '../scoring';
+import { scoreAt, stateHalfLife, type Rules, type ScoreState } from '../scoring';
 
 export type LeadJson = {
   id: string;
@@ -21,7 +21,8 @@ export type LeadJson = {
 };
 
 /**
- * The LEAD of SPEC §5 at `now`: `score` is the stored scoreKey decayed with the site's half-life and rounded.
+ * The LEAD of SPEC §5 at `now`: `score` is the stored scoreKey decayed with the half-life it was built with (the
+ * site's, unless the site changed it since and the lead has not been scored again), rounded.
  * @example toLeadJson(lead, clock.now(), siteRules(site))
  */
 export function toLeadJson(lead: Lead, now: number, rules: Pick<Rules, 'halfLifeDays'>): LeadJson {
@@ -32,7 +33,7 @@ export function toLeadJson(lead: Lead, now: number, rules: Pick<Rules, 'halfLife
     name: lead.name,
     company: lead.company,
     title: lead.title,
-    score: Math.round(scoreAt(rules, lead.scoreKey, now)) + 0,
+    score: Math.round(scoreAt(rules, lead.scoreKey, now, stateHalfLife(rules, lead.scoreState as ScoreState | null))) + 0,
     grade: lead.grade,
     stage: lead.stage,
     probability: lead.probability,

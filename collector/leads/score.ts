@@ -2,7 +2,7 @@
 import type { IngestTx, Lead, ScoredEventFields, StoredEvent, Visitor } from '../db/repository';
 import { identifyingEmail } from '../ingest/email';
 import type { EventsStored, IngestHooks } from '../ingest/process';
-import { applyEvent, emptyState, fitOf, inOrder, scoreEvents, summarize, type Rules, type ScoreState, type ScoringEvent, type Traits } from '../scoring';
+import { applyEvent, emptyState, fitOf, halfLifeMs, inOrder, sameHalfLife, scoreEvents, summarize, type Rules, type ScoreState, type ScoringEvent, type Traits } from '../scoring';
 import { autoStage } from '../stages';
 import { changeStage, enqueueStageChanged } from './stages';
 import { siteRules } from './rules';
@@ -110,7 +110,8 @@ async function nextState(
   history: () => Promise<StoredEvent[]>,
 ): Promise<ScoreState> {
   const fresh = newEvents?.map(toScoringEvent).sort(byTsThenId);
-  if (stored && fresh && (fresh.length === 0 || inOrder(stored, fresh[0]))) {
+  // A state built with another half-life (the site changed it) is scored again from history, like a late event.
+  if (stored && fresh && sameHalfLife(rules, stored) && (fresh.length === 0 || inOrder(stored, fresh[0]))) {
     let state = stored;
     for (const e of fresh) state = applyEvent(rules, state, e);
     return state;
@@ -146,7 +147,7 @@ export async function onEventsStored(tx: IngestTx, stored: EventsStored): Promis
     const visitor = stored.visitors.get(vid);
     if (!visitor || visitor.leadId !== null) continue;
     // A visitor first seen now has no earlier history: start from an empty state instead of reading it.
-    const previous = (visitor.scoreState as ScoreState | null) ?? (stored.newVids.has(vid) ? emptyState() : null);
+    const previous = (visitor.scoreState as ScoreState | null) ?? (stored.newVids.has(vid) ? emptyState(null, halfLifeMs(rules)) : null);
     const state = await nextState(rules, previous, events, null, async () => tx.listAnonymousEvents(visitor.site, visitor.vid));
     // The ingest writes the batch's visitors after this hook, score included (one write per visitor).
     visitor.scoreState = state;

@@ -1,7 +1,7 @@
 // Stage changes of a lead: the conditional update, its history row and the webhook deliveries, in one transaction.
 import type { IngestTx, Lead, Repository, Stage, StageChange } from '../db/repository';
 import { newId } from '../ids';
-import { DEFAULT_RULES, emptyState, withRejection, type Rules, type ScoreState } from '../scoring';
+import { DEFAULT_RULES, emptyState, halfLifeMs, withRejection, type Rules, type ScoreState } from '../scoring';
 import { manualTransition, type ManualAction } from '../stages';
 import { stageChangedPayload } from '../webhooks/payload';
 import { toLeadJson } from './json';
@@ -94,7 +94,7 @@ export async function transitionLead(
     let rejectedAt: number | undefined;
     if (action === 'reject') {
       // Only points earned after the rejection count toward MQL/SQL again; the score keeps everything.
-      const state = withRejection((lead.scoreState as ScoreState | null) ?? emptyState(), now);
+      const state = withRejection((lead.scoreState as ScoreState | null) ?? emptyState(null, halfLifeMs(rules)), now);
       rejectedAt = state.since ?? now;
       lead.scoreState = state;
       await tx.updateLeadScore(lead.id, { scoreKey: lead.scoreKey, scoreState: state, fitPoints: lead.fitPoints, grade: lead.grade });

@@ -21,11 +21,12 @@ export function decayAt(halfLife: number | null, now: number): number {
 }
 
 /**
- * The decayed score at `now` of a stored scoreKey, never below 0.
+ * The decayed score at `now` of a stored scoreKey, never below 0; `halfLife`: the one the key was built with, when it
+ * is not the rules' (stateHalfLife).
  * @example scoreAt(rules, lead.scoreKey, clock.now())
  */
-export function scoreAt(rules: Pick<Rules, 'halfLifeDays'>, scoreKey: number, now: number): number {
-  return Math.max(0, scoreKey * decayAt(halfLifeMs(rules), now)) + 0;
+export function scoreAt(rules: Pick<Rules, 'halfLifeDays'>, scoreKey: number, now: number, halfLife = halfLifeMs(rules)): number {
+  return Math.max(0, scoreKey * decayAt(halfLife, now)) + 0;
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEvent, emptyState, inOrder, scoreEvents, summarize, type ScoreState, type ScoringEvent } from './engine';
 import { DEFAULT_RULES, parseRules, type Rules } from './rules';
 import { DAY, MINUTE, T0 } from './test-events';
+import { halfLifeMs } from './decay';
 
 const ruleSets: Rules[] = [
   DEFAULT_RULES,
@@ -51,7 +52,7 @@ describe('scoring properties', () => {
     fc.assert(
       fc.property(rulesArb, streamArb, nowArb, (rules, [events, arrived], now) => {
         // Each state frozen before the next event: applyEvent shares parts of it with the new state and must not change it.
-        const folded = sortEvents(events).reduce((state, e) => applyEvent(rules, deepFreeze(state), e), emptyState());
+        const folded = sortEvents(events).reduce((state, e) => applyEvent(rules, deepFreeze(state), e), emptyState(null, halfLifeMs(rules)));
         const rescored = scoreEvents(rules, arrived);
         expect(rescored).toEqual(folded);
         expect(summarize(rules, rescored, now)).toEqual(summarize(rules, folded, now));

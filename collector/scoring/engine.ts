@@ -44,6 +44,13 @@ export type ScoreState = {
   sessions: { id: string; counts: Counters }[];
   /** distinct sessions seen (sessionless events excluded) */
   visits: number;
+  /**
+   * The half-life (ms; null: no decay) the keys were built with. Keys built with one half-life mean nothing with
+   * another, so a state keeps its own until it is scored again from history (the ingest does it for a state whose
+   * half-life the rules no longer have; `piste rescore` for all). Absent from states stored before it was kept: theirs
+   * is the rules' own.
+   */
+  hl?: number | null;
 };
 
 /**
@@ -59,8 +66,8 @@ export class OutOfOrderError extends Error {
   }
 }
 
-export function emptyState(since: number | null = null): ScoreState {
-  return {
+export function emptyState(since: number | null = null, hl?: number | null): ScoreState {
+  const state: ScoreState = {
     v: 1,
     lastTs: null,
     since,
@@ -74,6 +81,18 @@ export function emptyState(since: number | null = null): ScoreState {
     sessions: [],
     visits: 0,
   };
+  if (hl !== undefined) state.hl = hl;
+  return state;
+}
+
+/** The half-life of the state's keys: its own when it records one, else the rules'. */
+export function stateHalfLife(rules: Pick<Rules, 'halfLifeDays'>, state: Pick<ScoreState, 'hl'> | null | undefined): number | null {
+  return state?.hl !== undefined ? state.hl : halfLifeMs(rules);
+}
+
+/** True when the state's keys were built with the rules' half-life, so new events can be folded into it. */
+export function sameHalfLife(rules: Pick<Rules, 'halfLifeDays'>, state: Pick<ScoreState, 'hl'>): boolean {
+  return stateHalfLife(rules, state) === halfLifeMs(rules);
 }
 
 /** True when `event` can be folded into `state` (it is not older than what the state has seen). */
@@ -88,7 +107,7 @@ export function inOrder(state: ScoreState, event: Pick<ScoringEvent, 'ts'>): boo
  */
 export function applyEvent(rules: Rules, state: ScoreState, event: ScoringEvent): ScoreState {
   const next = cloneState(state);
-  step(rules, halfLifeMs(rules), next, event, false);
+  step(rules, stateHalfLife(rules, state), next, event, false);
   return next;
 }
 
@@ -103,8 +122,8 @@ export function scoreEvents(
   opts: { since?: number | null } = {},
 ): ScoreState {
   const sorted = [...events].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const state = emptyState(opts.since ?? null);
   const halfLife = halfLifeMs(rules);
+  const state = emptyState(opts.since ?? null, halfLife);
   for (const event of sorted) step(rules, halfLife, state, event, true);
   return state;
 }
@@ -136,7 +155,7 @@ export type ScoreSummary = {
 
 /** The score, its breakdown and what the stage machine needs, at `now`. */
 export function summarize(rules: Rules, state: ScoreState, now: number): ScoreSummary {
-  const decay = decayAt(halfLifeMs(rules), now);
+  const decay = decayAt(stateHalfLife(rules, state), now);
   const score = Math.max(0, state.scoreKey * decay) + 0;
   const rounded = Math.round(score);
   const rows = Object.entries(state.rules)

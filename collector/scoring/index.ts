@@ -19,6 +19,8 @@ export {
   summarize,
   withRejection,
   inOrder,
+  stateHalfLife,
+  sameHalfLife,
   OutOfOrderError,
   MAX_SESSIONS,
   type ScoringEvent,
