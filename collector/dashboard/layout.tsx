@@ -32,8 +32,8 @@ export function Layout({ title, ctx, active, children }: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · Piste`}</title>
-        {/* No favicon request (the collector has none to serve, and a 404 is a console error in every new browser). */}
-        <link rel="icon" href="data:," />
+        {/* Without it every new browser asks for /favicon.ico, and its 404 is a console error on the first page. */}
+        <link rel="icon" type="image/svg+xml" href={assetUrl('favicon.svg')} />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         <script src={assetUrl('app.js')} defer></script>
       </head>

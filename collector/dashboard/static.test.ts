@@ -14,6 +14,9 @@ describe('staticAssets', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=300');
     const again = await app.request('/static/app.js', { headers: { 'if-none-match': js.headers.get('etag')! } });
     expect(again.status).toBe(304);
+    const icon = await app.request(assetUrl('favicon.svg'));
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg /);
   });
 
   it('serves nothing else', async () => {

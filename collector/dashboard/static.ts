@@ -1,4 +1,4 @@
-// The dashboard's one stylesheet and one script, served with content-hashed URLs and long caching.
+// The dashboard's one stylesheet, one script and its icon, served with content-hashed URLs and long caching.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
@@ -13,15 +13,16 @@ function load(name: string, type: string): Asset {
 const ASSETS: Record<string, Asset> = {
   'app.css': load('app.css', 'text/css; charset=utf-8'),
   'app.js': load('app.js', 'text/javascript; charset=utf-8'),
+  'favicon.svg': load('favicon.svg', 'image/svg+xml'),
 };
 
 /** The URL pages use for an asset, e.g. `/static/app.css?v=Ab12…`: a new deploy changes it, so caches never serve stale files. */
-export function assetUrl(name: 'app.css' | 'app.js'): string {
+export function assetUrl(name: 'app.css' | 'app.js' | 'favicon.svg'): string {
   return `/static/${name}?v=${ASSETS[name].hash}`;
 }
 
 /**
- * A Hono sub-app serving `/static/app.css` and `/static/app.js`.
+ * A Hono sub-app serving `/static/app.css`, `/static/app.js` and `/static/favicon.svg`.
  * @example app.route('/', staticAssets());
  */
 export function staticAssets(): Hono {
