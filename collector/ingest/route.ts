@@ -103,6 +103,13 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     const answer = (outcome: BatchOutcome) => new Response(JSON.stringify(outcome), { status: 202, headers });
     const incoming = (c.env as NodeEnv | undefined)?.incoming;
     const header = (name: string) => requestHeader(c.req.raw, incoming, name);
+    // Per client IP (SPEC §2), before anything is read: a flood of junk is throttled like a flood of beacons.
+    const rawIp = clientIp(incoming?.socket?.remoteAddress, header('x-forwarded-for'), config.trustProxy);
+    const allowed = limiter.take(rawIp ?? 'unknown');
+    if (!allowed.ok) {
+      c.header('Retry-After', String(allowed.retryAfterSec));
+      throw new ApiError(429, 'rate_limited', 'Too many requests: slow down.');
+    }
     const body = await readBeaconBody(c.req.raw, incoming);
     const batch = parsePlainBatch(body) ?? validBatch(body);
 
@@ -118,13 +125,6 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
       metrics.botRequests++;
       metrics.botEvents += batch.events.length;
       return answer({ accepted: 0, duplicates: 0 });
-    }
-    const rawIp = clientIp(incoming?.socket?.remoteAddress, header('x-forwarded-for'), config.trustProxy);
-    // One bucket per client and site: a flood against one site never throttles the same office's visits to another.
-    const allowed = limiter.take(`${site.key} ${rawIp ?? 'unknown'}`);
-    if (!allowed.ok) {
-      c.header('Retry-After', String(allowed.retryAfterSec));
-      throw new ApiError(429, 'rate_limited', 'Too many requests: slow down.');
     }
 
     const now = clock.now();
