@@ -20,7 +20,7 @@ describe('GET /piste.js', () => {
     const res = await app.request('/piste.js');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
-    expect(res.headers.get('cache-control')).toContain('max-age=3600');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=86400, stale-while-revalidate=604800');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const etag = res.headers.get('etag')!;
     expect(etag).toMatch(/^"[^"]+"$/);

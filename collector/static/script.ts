@@ -28,8 +28,9 @@ export function scriptRoutes(script: ScriptAsset | null): Hono {
     c.header('Access-Control-Allow-Origin', '*');
     if (!script) throw new ApiError(503, 'not_built', 'The script is not built: run `npm run build`.');
     c.header('ETag', script.etag);
-    // An hour fresh, then a day served stale while revalidating: sites pick up a new script within the hour.
-    c.header('Cache-Control', 'public, max-age=3600, stale-while-revalidate=86400');
+    // A long cache (SPEC §1) for a URL without a version: a day fresh, then a week served stale while the browser
+    // revalidates with the ETag, so visitors get a new script within a day of an upgrade and rarely wait for one.
+    c.header('Cache-Control', 'public, max-age=86400, stale-while-revalidate=604800');
     const ifNoneMatch = c.req.header('if-none-match');
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === script.etag || t.trim() === '*')) return c.body(null, 304);
     c.header('Content-Type', 'application/javascript; charset=utf-8');
