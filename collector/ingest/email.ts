@@ -5,7 +5,9 @@ const emailSyntax = z.email();
 
 // Addresses people type into forms to get past them; they must not merge strangers into one lead.
 const PLACEHOLDER_ADDRESSES = new Set(['test@test.com', 'a@a.a', 'a@a.com', 'test@example.com', 'email@email.com', 'asdf@asdf.com', 'user@domain.com', 'name@domain.com']);
-const PLACEHOLDER_LOCALS = /^(no-?reply|do-?not-?reply|null|undefined|none|nobody)$/;
+const PLACEHOLDER_LOCALS = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|null|undefined|none|nobody)$/;
+/** test@test.com under any suffix (test@test.de, test@test.co.uk), and its kin: a@a.fr, asdf@asdf.net. */
+const SAME_NAME_TWICE = /^(test|a|x|aa|aaa|abc|asdf|qwerty|foo|email|mail)@\1\.[a-z.]+$/;
 // Names that can never receive mail (RFC 6761). example.com stays accepted: SPEC and demos use it for sample people.
 const RESERVED_DOMAINS = /(^|\.)(invalid|localhost)$/;
 
@@ -19,6 +21,6 @@ export function identifyingEmail(raw: string | undefined | null): string | null 
   if (email === '' || email === 'null' || email === 'undefined') return null;
   if (!emailSyntax.safeParse(email).success) return null;
   const [local, domain] = email.split('@');
-  if (PLACEHOLDER_ADDRESSES.has(email) || PLACEHOLDER_LOCALS.test(local) || RESERVED_DOMAINS.test(domain)) return null;
+  if (PLACEHOLDER_ADDRESSES.has(email) || PLACEHOLDER_LOCALS.test(local) || SAME_NAME_TWICE.test(email) || RESERVED_DOMAINS.test(domain)) return null;
   return email;
 }

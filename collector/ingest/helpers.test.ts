@@ -25,7 +25,8 @@ describe('truncateIp', () => {
 
 describe('identifyingEmail', () => {
   it('trims and lower-cases', () => expect(identifyingEmail('  Ada@Acme.IO ')).toBe('ada@acme.io'));
-  it.each(['test@test.com', 'A@A.A', 'NoReply@x.io', 'donotreply@x.io', 'x@localhost', 'a b@x.io', 'null', undefined, 42 as never])(
+  it.each(['mark@mark.io', 'testing@test.com', 'ada@example.com', 'reply@acme.io'])('identifies %s', (email) => expect(identifyingEmail(email)).toBe(email));
+  it.each(['test@test.com', 'A@A.A', 'NoReply@x.io', 'donotreply@x.io', 'no_reply@x.io', 'do.not.reply@x.io', 'test@test.de', 'Test@Test.co.uk', 'asdf@asdf.net', 'x@localhost', 'a b@x.io', 'null', undefined, 42 as never])(
     'refuses %j',
     (email) => expect(identifyingEmail(email)).toBeNull(),
   );
