@@ -296,11 +296,14 @@ describe.each(testDatabases())('SPEC §5 contract ($name)', ({ open }) => {
     const unknownApi = await t.json('/nothing-here', { token: TOKEN });
     expect(unknownApi.status).toBe(404);
     expectError(unknownApi.body, 'not_found');
-    for (const [method, route] of [['GET', '/nothing-here'], ['POST', '/nothing-here'], ['GET', '/e'], ['GET', '/o/'], ['GET', '/favicon.ico']]) {
+    for (const [method, route] of [['GET', '/nothing-here'], ['POST', '/nothing-here'], ['GET', '/o/'], ['GET', '/favicon.ico']]) {
       const res = await t.app.request(route, { method });
       expect(res.status, `${method} ${route}`).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expectError(await res.json(), 'not_found');
     }
+    const wrongMethod = await t.app.request('/e', { method: 'GET' }); // the path exists: 405, in the same shape
+    expect(wrongMethod.status).toBe(405);
+    expectError(await wrongMethod.json(), 'method_not_allowed');
   });
 });

@@ -232,6 +232,16 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
   });
 
+  it('answers 405 in the error shape to any other method', async () => {
+    const { app } = await setup({}, open);
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await app.request('/e', { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+      expect((await res.json()).error.code).toBe('method_not_allowed');
+    }
+  });
+
   it('answers the CORS preflight for allowed origins only', async () => {
     const { app } = await setup({}, open);
     const ok = await app.request('/e', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });

@@ -99,6 +99,11 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     }
   });
 
+  routes.all('/e', (c) => {
+    c.header('Allow', 'POST, OPTIONS');
+    throw new ApiError(405, 'method_not_allowed', 'Send events with POST.');
+  });
+
   async function accept(c: Context, headers: Record<string, string>): Promise<Response> {
     const answer = (outcome: BatchOutcome) => new Response(JSON.stringify(outcome), { status: 202, headers });
     const incoming = (c.env as NodeEnv | undefined)?.incoming;
