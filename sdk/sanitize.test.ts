@@ -22,12 +22,15 @@ const table: [string, string, string, boolean][] = [
   ['checkout', 'cvv  cc-csc', '123', false],
   ['checkout', 'cvc  ', '123', false],
   ['checkout', 'security_code csc ', '123', false],
+  ['checkout', 'securityCode  ', '737', false], // named only "security code", as many card forms do
+  ['checkout', 'card_security  ', '737', false],
   ['checkout', 'address1 street street-address', '1 Main St', true],
   ['checkout', 'experience  ', '10 years', true],
   ['checkout', 'express_shipping  ', 'yes', true],
   ['payment', 'iban  ', 'DE89370400440532013000', false],
   ['payment', 'ssn  ', '123-45-6789', false],
   ['payment', 'social_security_number  ', '123456789', false],
+  ['payment', 'socialSecurityNo  ', '12345678', false],
   ['payment', 'notes  ', 'my card is 4111-1111-1111-1111 thanks', false],
   ['payment', 'reference  ', 'ssn 078-05-1120', false],
   ['payment', 'order_ref  ', '4111 1111 1111 1112', true], // fails Luhn: not a card

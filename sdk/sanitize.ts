@@ -3,11 +3,12 @@
 
 /**
  * Names, ids and autocomplete tokens of fields whose values are never sent: passwords, secrets, tokens,
- * payment cards (number, cc-* tokens, expiry, CVV/CVC/CSC), IBAN, SSN, dates of birth. `exp` counts only
+ * payment cards (number, cc-* tokens, expiry, CVV/CVC/CSC, "security code"), IBAN, SSN and social security
+ * numbers (`secur` also covers those), dates of birth. `exp` counts only
  * before a non-letter or d/i/m/y (expDate, expiry, exp_month), so `experience`/`express` survive.
  */
 export const SENSITIVE_NAME =
-  /pass|pwd|secret|token|card|\bcc|_cc|exp([^a-z]|[dimy]|$)|cv[vcn]|csc|iban|ssn|social.?sec|birth|bday|dob/i;
+  /pass|pwd|sec(ret|ur)|token|card|\bcc|_cc|exp([^a-z]|[dimy]|$)|cv[vcn]|csc|iban|ssn|birth|bday|dob/i;
 
 /** Luhn checksum over the digits of `text`; every second digit from the right is doubled, by table. */
 export const luhn = (text: string): boolean =>
