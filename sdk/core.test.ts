@@ -58,11 +58,17 @@ describe('pageviews', () => {
 
   it('sends one on each SPA navigation that changes path or query, with the previous page as referrer', async () => {
     const h = harness();
+    const tick = () => vi.advanceTimersByTimeAsync(0); // a user's navigations come in turns of the event loop
     history.pushState(null, '', '/docs');
+    await tick();
     history.replaceState({ scroll: 1 }, '', '/docs'); // same page: no new pageview
+    await tick();
     history.pushState(null, '', '/docs#intro'); // hash only: no new pageview
+    await tick();
     history.pushState(null, '', '/docs?page=2');
+    await tick();
     history.pushState(null, '', '/pricing');
+    await tick();
     history.back = () => {};
     history.replaceState(null, '', '/docs');
     dispatchEvent(new PopStateEvent('popstate')); // already counted by replaceState
@@ -74,6 +80,16 @@ describe('pageviews', () => {
       ['/pricing', '/docs'],
       ['/docs', '/pricing'],
     ]);
+  });
+
+  it("gives an SPA pageview the title the router sets after pushState, and one pageview to a redirect's two steps", async () => {
+    const h = harness();
+    document.title = 'Home';
+    history.pushState(null, '', '/old-pricing');
+    history.replaceState(null, '', '/pricing'); // the router redirects at once
+    document.title = 'Pricing';
+    await settle();
+    expect(h.events().slice(1).map((e) => [new URL(e.url).pathname, e.title])).toEqual([['/pricing', 'Pricing']]);
   });
 
   it('leaves the host page’s history calls working and their errors its own', () => {

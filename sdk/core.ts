@@ -172,8 +172,9 @@ export function start(site: string, url: string | URL, required?: boolean): Pist
   // The event object makes these flushes urgent; visibilitychange bubbles from the document to window.
   addEventListener('pagehide', flush);
   addEventListener('visibilitychange', flush);
-  // SPA navigation: called after the host's own pushState/replaceState, whose behaviour is unchanged.
-  const changed = guard(() => here() != page && pageview());
+  // SPA navigation: after the host's own pushState/replaceState (whose behaviour is unchanged) and popstate, once
+  // the router has had its turn to set the new page's title: a timer, so the pageview carries the new title.
+  const changed = () => setTimeout(guard(() => here() != page && pageview()));
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method];
     history[method] = (...args: Parameters<History['pushState']>) => {
