@@ -30,6 +30,7 @@ const ACTIONS = (leadId: string): Array<[string, Record<string, string>]> => [
   [`/leads/${leadId}/reject`, { reason: 'no budget' }],
   [`/leads/${leadId}/erase`, { confirm: 'yes' }],
   ['/sites', { key: 'shop', origins: 'https://shop.example' }],
+  ['/sites/demo/origins', { origins: 'https://www.demo.example' }],
   ['/rules?site=demo', { site: 'demo', rules: '{}' }],
   ['/webhooks', { url: 'https://hooks.example.com/piste' }],
   ['/webhooks/someid/delete', {}],

@@ -44,6 +44,7 @@ const DASHBOARD_ACTIONS: Array<[string, Record<string, string>]> = [
   [`/leads/${LEAD}/reject`, { reason: 'no budget' }],
   [`/leads/${LEAD}/erase`, { confirm: 'yes' }],
   ['/sites', { key: 'evil', origins: 'https://evil.test' }],
+  ['/sites/acme/origins', { origins: 'https://evil.test' }],
   ['/rules', { site: 'acme', rules: '{}' }],
   ['/webhooks', { url: 'https://hooks.example.com/x' }],
   [`/webhooks/${LEAD}/delete`, {}],
@@ -127,6 +128,7 @@ describe.each(testDatabases())('authorization of dashboard actions ($name)', ({ 
       else expect(res.status, `POST ${path}`).toBe(404);
     }
     expect((await db.listSites()).map((s) => s.key)).toEqual(['acme']);
+    expect((await db.getSite('acme'))!.origins).not.toContain('https://evil.test');
     expect(await db.getUserByEmail('mallory@evil.test')).toBeUndefined();
   });
 

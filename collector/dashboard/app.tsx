@@ -34,7 +34,7 @@ export type DashboardDeps = {
 };
 
 /** The paths the dashboard answers (besides /static): its headers, guard and HTML errors apply to these only. */
-const PAGE_PATH = /^\/(?:|signin|signout|leads(?:\/[^/]+(?:\/[a-z]+)?)?|funnel|sites|rules|webhooks(?:\/[^/]+\/delete)?|users|tokens(?:\/[^/]+\/delete)?)$/;
+const PAGE_PATH = /^\/(?:|signin|signout|leads(?:\/[^/]+(?:\/[a-z]+)?)?|funnel|sites(?:\/[^/]+\/origins)?|rules|webhooks(?:\/[^/]+\/delete)?|users|tokens(?:\/[^/]+\/delete)?)$/;
 const PUBLIC_PATHS = new Set(['/signin']);
 
 /** The page context (signed-in user and the CSRF token for forms) of a guarded route. */
@@ -57,6 +57,7 @@ const FLASHES: Record<string, Flash> = {
   rejected: { kind: 'ok', message: 'Rejected: the lead is recycled and must earn MQL again.' },
   erased: { kind: 'ok', message: 'The lead, its browsers and all their events were erased.' },
   site_added: { kind: 'ok', message: 'Site added. Paste its snippet into your pages.' },
+  origins_saved: { kind: 'ok', message: 'Allowed origins saved: collectors use them within seconds.' },
   no_site: { kind: 'error', message: 'Add a site first: rules belong to a site.' },
   rules_saved: { kind: 'ok', message: 'Rules saved. New events use them now; run `piste rescore` to recompute existing leads from their history.' },
   webhook_deleted: { kind: 'ok', message: 'Webhook deleted.' },
@@ -136,10 +137,18 @@ export function dashboard(deps: DashboardDeps): (app: Hono) => void {
     }));
     guarded.use('*', pageOnly(requireSession(sessions, deps.config)));
     guarded.use('*', pageOnly(csrfGuard(deps.config)));
+    const before = app.routes.length;
     guarded.get('/', (c) => c.redirect(paths.leads(), 302));
     authRoutes(guarded, full);
     leadRoutes(guarded, full);
     settingsRoutes(guarded, full);
+    // The session and CSRF checks run on PAGE_PATH only (the collector's other routes share this app): a page route
+    // outside it would run unguarded, so refuse to start rather than serve it.
+    for (const route of app.routes.slice(before)) {
+      if (!PAGE_PATH.test(route.path.replace(/:[^/]+/g, 'x'))) {
+        throw new Error(`dashboard route ${route.method} ${route.path} is outside PAGE_PATH: it would skip the session and CSRF checks`);
+      }
+    }
   };
 }
 

@@ -33,6 +33,7 @@ export const paths = {
   leadExport: (id: string) => `/api/leads/${enc(id)}/export`,
   funnel: (query: { site?: string; from?: string; to?: string } = {}) => withQuery('/funnel', query),
   sites: '/sites',
+  siteOrigins: (key: string) => `/sites/${enc(key)}/origins`,
   rules: (site?: string) => withQuery('/rules', { site }),
   webhooks: '/webhooks',
   webhookDelete: (id: string) => `/webhooks/${enc(id)}/delete`,

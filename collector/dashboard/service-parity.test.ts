@@ -44,6 +44,24 @@ describe.each(testDatabases())('sites ($name)', ({ open }) => {
     const { sites } = await t.api('/sites');
     expect(sites[1]).toMatchObject({ key: 'shop', name: 'Shop', origins: ['https://shop.example', 'http://localhost:3000'] });
   });
+
+  it("changes a site's allowed origins, with the API's checks and the refused text kept beside the form", async () => {
+    const t = await signedIn(open);
+    const page = await (await t.get('/sites')).text();
+    expect(page).toContain('action="/sites/demo/origins"');
+    expect(page).toMatch(/<textarea name="origins"[^>]*>http:\/\/localhost:8080<\/textarea>/);
+    const bad = await t.post('/sites/demo/origins', { origins: 'https://www.demo.example\nhttps://demo.example/path' });
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    expect(html).toContain('expected an http(s) origin');
+    expect(html).toContain('https://demo.example/path</textarea>'); // what was typed, to fix
+    expect((await t.db.getSite('demo'))!.origins).toEqual(['http://localhost:8080']);
+    const ok = await t.post('/sites/demo/origins', { origins: 'http://localhost:8080\nhttps://www.demo.example/' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/sites?done=origins_saved');
+    expect((await t.api('/sites')).sites[0].origins).toEqual(['http://localhost:8080', 'https://www.demo.example']);
+    expect((await t.post('/sites/nope/origins', { origins: 'https://a.example' })).status).toBe(404);
+  });
 });
 
 describe.each(testDatabases())('webhooks ($name)', ({ open }) => {

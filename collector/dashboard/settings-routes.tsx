@@ -1,7 +1,7 @@
 // Sites, scoring rules, webhooks, users and API tokens: the configuration pages and their form posts.
 // Writes go through the API's service layer, so a form accepts and refuses exactly what /api does.
 import type { Context, Hono } from 'hono';
-import { createSite, createToken, createWebhook, deleteToken, deleteWebhook, listTokens, listWebhooks, putSiteRules } from '../api/service';
+import { createSite, updateSite, createToken, createWebhook, deleteToken, deleteWebhook, listTokens, listWebhooks, putSiteRules } from '../api/service';
 import { hashPassword } from '../auth/password';
 import { requestOrigin } from '../auth/request-origin';
 import { ConflictError, type Site } from '../db/repository';
@@ -46,7 +46,8 @@ const siteView = (site: Site): SiteView => ({ key: site.key, name: site.name, or
 
 export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, publicUrl, api }: FullDashboardDeps): void {
   // --- sites ---
-  const sitesPage = async (c: Context<DashboardEnv>, extra: { errors?: FieldError[]; draft?: { key?: string; name?: string; origins?: string } } = {}, status: PageStatus = 200) => {
+  type SitesExtra = { errors?: FieldError[]; draft?: { key?: string; name?: string; origins?: string }; originErrors?: { site: string; origins: string; errors: FieldError[] } };
+  const sitesPage = async (c: Context<DashboardEnv>, extra: SitesExtra = {}, status: PageStatus = 200) => {
     const sites = (await db.listSites()).map(siteView);
     const collectorUrl = publicUrl ?? requestOrigin(c, { trustProxy: config.trustProxy });
     return c.html(renderPage(<SitesPage {...pageContext(c)} sites={sites} collectorUrl={collectorUrl} flash={flashFrom(c)} {...extra} />), status);
@@ -63,6 +64,19 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
       return sitesPage(c, { errors, draft }, status);
     }
     return c.redirect(`${paths.sites}?done=site_added`, 303);
+  });
+  // Replaces a site's allowed origins (PUT /api/sites/:key, same checks).
+  app.post('/sites/:key/origins', async (c) => {
+    const key = c.req.param('key');
+    const text = (await form(c)).origins ?? '';
+    try {
+      await updateSite(api, key, { origins: text.split(/[\s,]+/).filter(Boolean) });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return errorPage(c, 404, 'No site with this key.');
+      const { errors, status } = fieldErrorOf(err, 'origins');
+      return sitesPage(c, { originErrors: { site: key, origins: text, errors } }, status);
+    }
+    return c.redirect(`${paths.sites}?done=origins_saved`, 303);
   });
 
   // --- rules ---

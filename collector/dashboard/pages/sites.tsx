@@ -1,4 +1,4 @@
-// Sites: the snippet to paste, the allowed origins, the URL category rules, and a form to add a site.
+// Sites: the snippet to paste, the allowed origins (editable), the URL category rules, and a form to add a site.
 import { CsrfField, FieldErrors, FlashMessage } from '../components';
 import { Layout } from '../layout';
 import { paths } from '../paths';
@@ -12,6 +12,8 @@ export type SitesPageProps = PageContext & {
   errors?: FieldError[];
   /** Values to refill the add form with after a validation error. */
   draft?: { key?: string; name?: string; origins?: string };
+  /** A refused change of one site's origins: what was typed, and why. */
+  originErrors?: { site: string; origins: string; errors: FieldError[] };
 };
 
 /** The two lines a site owner pastes into every page (SPEC §1). */
@@ -23,7 +25,7 @@ export function snippetFor(collectorUrl: string, siteKey: string): string {
   ].join('\n');
 }
 
-export function SitesPage({ user, csrf, sites, collectorUrl, flash, errors, draft }: SitesPageProps) {
+export function SitesPage({ user, csrf, sites, collectorUrl, flash, errors, draft, originErrors }: SitesPageProps) {
   return (
     <Layout title="Sites" ctx={{ user, csrf }} active="sites">
       <h1>Sites</h1>
@@ -47,6 +49,20 @@ export function SitesPage({ user, csrf, sites, collectorUrl, flash, errors, draf
               {site.origins.length === 0 ? <p class="muted">None: the collector refuses this site's events.</p> : (
                 <ul class="plain">{site.origins.map((o) => <li><code>{o}</code></li>)}</ul>
               )}
+              {(() => {
+                const refused = originErrors?.site === site.key ? originErrors : undefined;
+                return (
+                  <form method="post" action={paths.siteOrigins(site.key)} class="stack" aria-describedby={refused ? `origin-errors-${i}` : undefined}>
+                    <CsrfField token={csrf} />
+                    <label>
+                      Change them <span class="muted small">(one per line, e.g. https://www.example.com)</span>
+                      <textarea name="origins" rows={3}>{refused ? refused.origins : site.origins.join('\n')}</textarea>
+                    </label>
+                    <FieldErrors id={`origin-errors-${i}`} errors={refused?.errors} />
+                    <button type="submit">Save origins</button>
+                  </form>
+                );
+              })()}
             </div>
             <div>
               <h3>URL categories</h3>
