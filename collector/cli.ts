@@ -104,6 +104,33 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
       });
     });
 
+  user
+    .command('passwd')
+    .description("set a dashboard user's password (as user add) and end every session of theirs")
+    .argument('<email>', 'the sign-in email')
+    .option('--password <password>', 'the new password (at least 8 characters)')
+    .action(async (rawEmail: string, opts: { password?: string }) => {
+      const email = normalizeUserEmail(rawEmail);
+      await withDatabase(env, async (db) => {
+        const found = await db.getUserByEmail(email);
+        if (!found) throw new CliError(`no user "${email}"`);
+        await db.setUserPassword(found.id, await hashPassword(await readPassword(env, opts.password)));
+        out(`password of ${email} changed; their sessions have ended`);
+      });
+    });
+  user
+    .command('remove')
+    .description('remove a dashboard user; their sessions end at once')
+    .argument('<email>', 'the sign-in email')
+    .action((rawEmail: string) =>
+      withDatabase(env, async (db) => {
+        const email = normalizeUserEmail(rawEmail);
+        const found = await db.getUserByEmail(email);
+        if (!found || !(await db.deleteUser(found.id))) throw new CliError(`no user "${email}"`);
+        out(`user ${email} removed`);
+      }),
+    );
+
   const token = program.command('token').description('manage API tokens');
   token
     .command('create')

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../collector/auth/password';
+import { openDatabase } from '../collector/db/open';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/piste.mjs');
@@ -77,6 +79,27 @@ describe('piste CLI', () => {
     const none = piste(['user', 'add', 'nobody@corp.example'], env, '');
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no password');
+  });
+
+  it("changes a user's password, ending their sessions, and removes a user", async () => {
+    const url = tempDb();
+    const env = { DATABASE_URL: url };
+    expect(piste(['user', 'add', 'ada@acme.io', '--password', 'correct horse'], env).code).toBe(0);
+    const db = await openDatabase(url);
+    try {
+      const ada = (await db.getUserByEmail('ada@acme.io'))!;
+      await db.createAuthSession({ idHash: 'session-hash', userId: ada.id, csrf: 'c', createdAt: 1, expiresAt: Date.now() + 60_000 });
+      const changed = piste(['user', 'passwd', 'Ada@Acme.io'], env, 'battery staple\n');
+      expect(changed.stdout).toContain('password of ada@acme.io changed');
+      expect(await verifyPassword('battery staple', (await db.getUserByEmail('ada@acme.io'))!.passwordHash)).toBe(true);
+      expect(await db.getAuthSession('session-hash', Date.now())).toBeUndefined();
+      expect(piste(['user', 'passwd', 'nobody@acme.io', '--password', 'battery staple'], env).code).toBe(1);
+      expect(piste(['user', 'remove', 'ada@acme.io'], env).stdout).toContain('user ada@acme.io removed');
+      expect(await db.getUserByEmail('ada@acme.io')).toBeUndefined();
+      expect(piste(['user', 'remove', 'ada@acme.io'], env).code).toBe(1);
+    } finally {
+      await db.close();
+    }
   });
 
   it('says in one line that the port is taken or the database does not answer', async () => {

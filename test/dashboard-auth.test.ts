@@ -35,6 +35,7 @@ const ACTIONS = (leadId: string): Array<[string, Record<string, string>]> => [
   ['/webhooks', { url: 'https://hooks.example.com/piste' }],
   ['/webhooks/someid/delete', {}],
   ['/users', { email: 'new@northwind.example', password: 'a long enough password' }],
+  ['/users/someid/delete', {}],
   ['/tokens', { name: 'CRM' }],
   ['/tokens/someid/delete', {}],
   ['/signout', {}],
@@ -222,6 +223,28 @@ describe.each(testDatabases())('sign-in ($name)', ({ open }) => {
     const { cookie } = await t.signIn();
     const res = await t.request(`/signin?next=${encodeURIComponent('/leads?stage=mql&q=a%20b')}`, { headers: { cookie } });
     expect(res.headers.get('location')).toBe('/leads?stage=mql&q=a%20b');
+  });
+});
+
+describe.each(testDatabases())('removing a user ($name)', ({ open }) => {
+  it('ends their sessions at once, refuses to remove yourself, and answers 404 for no one', async () => {
+    const t = await dashboardApp({}, open);
+    const admin = await t.signIn();
+    expect((await t.post('/users', admin.cookie, { email: 'bob@northwind.example', password: 'a long enough password', _csrf: admin.csrf })).status).toBe(303);
+    const bob = await t.signIn('bob@northwind.example', 'a long enough password');
+    expect((await t.request('/leads', { headers: { cookie: bob.cookie } })).status).toBe(200);
+    const page = await (await t.request('/users', { headers: { cookie: admin.cookie } })).text();
+    const bobId = (await t.db.getUserByEmail('bob@northwind.example'))!.id;
+    const adminId = (await t.db.getUserByEmail(EMAIL))!.id;
+    expect(page).toContain(`action="/users/${bobId}/delete"`);
+    expect(page).not.toContain(`action="/users/${adminId}/delete"`);
+    expect((await t.post(`/users/${adminId}/delete`, admin.cookie, { _csrf: admin.csrf })).status).toBe(409);
+    const removed = await t.post(`/users/${bobId}/delete`, admin.cookie, { _csrf: admin.csrf });
+    expect(removed.headers.get('location')).toBe('/users?done=user_removed');
+    expect((await t.request('/leads', { headers: { cookie: bob.cookie } })).status).toBe(302); // signed out
+    expect(await t.db.getUserByEmail('bob@northwind.example')).toBeUndefined();
+    expect((await t.post(`/users/${bobId}/delete`, admin.cookie, { _csrf: admin.csrf })).status).toBe(404);
+    expect((await t.request('/leads', { headers: { cookie: admin.cookie } })).status).toBe(200);
   });
 });
 

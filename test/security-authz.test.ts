@@ -49,6 +49,7 @@ const DASHBOARD_ACTIONS: Array<[string, Record<string, string>]> = [
   ['/webhooks', { url: 'https://hooks.example.com/x' }],
   [`/webhooks/${LEAD}/delete`, {}],
   ['/users', { email: 'mallory@evil.test', password: 'correct horse battery' }],
+  [`/users/${LEAD}/delete`, {}],
   ['/tokens', { name: 'mallory' }],
   [`/tokens/${LEAD}/delete`, {}],
 ];

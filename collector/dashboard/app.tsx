@@ -34,7 +34,7 @@ export type DashboardDeps = {
 };
 
 /** The paths the dashboard answers (besides /static): its headers, guard and HTML errors apply to these only. */
-const PAGE_PATH = /^\/(?:|signin|signout|leads(?:\/[^/]+(?:\/[a-z]+)?)?|funnel|sites(?:\/[^/]+\/origins)?|rules|webhooks(?:\/[^/]+\/delete)?|users|tokens(?:\/[^/]+\/delete)?)$/;
+const PAGE_PATH = /^\/(?:|signin|signout|leads(?:\/[^/]+(?:\/[a-z]+)?)?|funnel|sites(?:\/[^/]+\/origins)?|rules|webhooks(?:\/[^/]+\/delete)?|users(?:\/[^/]+\/delete)?|tokens(?:\/[^/]+\/delete)?)$/;
 const PUBLIC_PATHS = new Set(['/signin']);
 
 /** The page context (signed-in user and the CSRF token for forms) of a guarded route. */
@@ -62,6 +62,7 @@ const FLASHES: Record<string, Flash> = {
   rules_saved: { kind: 'ok', message: 'Rules saved. New events use them now; run `piste rescore` to recompute existing leads from their history.' },
   webhook_deleted: { kind: 'ok', message: 'Webhook deleted.' },
   user_added: { kind: 'ok', message: 'User added.' },
+  user_removed: { kind: 'ok', message: 'User removed: their sessions have ended.' },
   token_deleted: { kind: 'ok', message: 'Token revoked.' },
 };
 

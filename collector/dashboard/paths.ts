@@ -38,6 +38,7 @@ export const paths = {
   webhooks: '/webhooks',
   webhookDelete: (id: string) => `/webhooks/${enc(id)}/delete`,
   users: '/users',
+  userDelete: (id: string) => `/users/${enc(id)}/delete`,
   tokens: '/tokens',
   tokenDelete: (id: string) => `/tokens/${enc(id)}/delete`,
 } as const;

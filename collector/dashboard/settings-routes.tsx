@@ -147,11 +147,18 @@ export function settingsRoutes(app: Hono<DashboardEnv>, { db, config, clock, pub
     const [users, tokens] = await Promise.all([db.listUsers(), listTokens(api)]);
     return c.html(renderPage(
       <UsersPage {...pageContext(c)} flash={flashFrom(c)} {...extra}
-        users={users.map((u) => ({ id: u.id, email: u.email, createdAt: iso(u.createdAt) }))}
+        users={users.map((u) => ({ id: u.id, email: u.email, createdAt: iso(u.createdAt), you: u.id === c.get('session').userId }))}
         tokens={tokens.map((t) => ({ ...t, name: t.name ?? '(unnamed)' }))} />,
     ), status);
   };
   app.get(paths.users, (c) => usersPage(c));
+  // Takes a user's access away at once (their sessions go with them). Not yourself: the dashboard keeps a user.
+  app.post('/users/:id/delete', async (c) => {
+    const id = c.req.param('id');
+    if (id === c.get('session').userId) return errorPage(c, 409, 'You cannot remove yourself: ask another user, or use the CLI.');
+    if (!(await db.deleteUser(id))) return errorPage(c, 404, 'No such user.');
+    return c.redirect(`${paths.users}?done=user_removed`, 303);
+  });
   app.post(paths.users, async (c) => {
     const f = await form(c);
     const email = normalizeUserEmail(f.email ?? '');

@@ -92,7 +92,7 @@ export type DeliveryView = {
   deliveredAt: string | null;
 };
 
-export type UserView = { id: string; email: string; createdAt: string };
+export type UserView = { id: string; email: string; createdAt: string; /** the signed-in user */ you?: boolean };
 export type ApiTokenView = { id: string; name: string; createdAt: string; lastUsedAt: string | null };
 
 /** A validation problem shown next to the field it is about (e.g. a zod issue on the rules JSON). */

@@ -526,6 +526,18 @@ export class PgRepository implements Repository {
     return (await this.row('countUsers'))!.n as number;
   }
 
+  async deleteUser(id: string) {
+    return (await this.run(this.pool, 'deleteUser', [id])).rowCount === 1; // auth_sessions: ON DELETE CASCADE
+  }
+
+  async setUserPassword(id: string, passwordHash: string) {
+    return this.transaction(async (client) => {
+      const changed = (await this.run(client, 'setUserPassword', [passwordHash, id])).rowCount === 1;
+      await this.run(client, 'deleteSessionsOf', [id]);
+      return changed;
+    });
+  }
+
   async listLeadScoreKeys(site: string | null) {
     return (await this.rows('leadScoreKeys', [site])) as Array<{ site: string; scoreKey: number }>;
   }
@@ -842,6 +854,9 @@ const SQL = {
     u.email FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2`,
   touchAuthSession: 'UPDATE auth_sessions SET expires_at = $1 WHERE id_hash = $2',
   deleteAuthSession: 'DELETE FROM auth_sessions WHERE id_hash = $1',
+  deleteUser: 'DELETE FROM users WHERE id = $1',
+  setUserPassword: 'UPDATE users SET password_hash = $1 WHERE id = $2',
+  deleteSessionsOf: 'DELETE FROM auth_sessions WHERE user_id = $1',
   deleteExpiredAuthSessions: 'DELETE FROM auth_sessions WHERE expires_at <= $1',
   users: 'SELECT id, email, created_at AS "createdAt" FROM users ORDER BY created_at, email COLLATE "C"',
   countUsers: 'SELECT count(*) AS n FROM users',

@@ -330,6 +330,10 @@ export interface Repository extends DeliveryStore {
   deleteExpiredAuthSessions(now: number): Promise<number>;
   /** Users without their password hashes, oldest first. */
   listUsers(): Promise<Omit<User, 'passwordHash'>[]>;
+  /** Removes a user and, with it, every session of theirs; false when there was none. */
+  deleteUser(id: string): Promise<boolean>;
+  /** Sets a user's password hash and ends every session of theirs (signed out everywhere); false when there was none. */
+  setUserPassword(id: string, passwordHash: string): Promise<boolean>;
   countUsers(): Promise<number>;
   /** Every lead's site and score_key (one site, or all when null): the dashboard's score histogram. */
   listLeadScoreKeys(site: string | null): Promise<Array<{ site: string; scoreKey: number }>>;

@@ -113,6 +113,24 @@ describe.each(testDatabases())('repository ($name)', ({ open }) => {
     expect((await db.getUserByEmail('ada@acme.io'))!.id).toBe(user.id);
   });
 
+  it("sets a user's password ending only their sessions, and removes a user with theirs", async () => {
+    const db = await fresh();
+    const [ada, bob] = [{ id: newId(), email: 'ada@acme.io' }, { id: newId(), email: 'bob@acme.io' }];
+    for (const u of [ada, bob]) {
+      await db.createUser({ ...u, passwordHash: 'old', createdAt: 1 });
+      await db.createAuthSession({ idHash: `s-${u.email}`, userId: u.id, csrf: 'c', createdAt: 1, expiresAt: 100 });
+    }
+    expect(await db.setUserPassword(ada.id, 'new')).toBe(true);
+    expect((await db.getUserByEmail('ada@acme.io'))!.passwordHash).toBe('new');
+    expect(await db.getAuthSession('s-ada@acme.io', 2)).toBeUndefined();
+    expect(await db.getAuthSession('s-bob@acme.io', 2)).toBeDefined();
+    expect(await db.deleteUser(bob.id)).toBe(true);
+    expect(await db.getAuthSession('s-bob@acme.io', 2)).toBeUndefined();
+    expect(await db.deleteUser(bob.id)).toBe(false);
+    expect(await db.setUserPassword(bob.id, 'x')).toBe(false);
+    expect((await db.listUsers()).map((u) => u.email)).toEqual(['ada@acme.io']);
+  });
+
   it('finds API tokens by hash and updates site origins and rules', async () => {
     const db = await fresh();
     await db.createApiToken({ id: 't1', name: 'ci', tokenHash: 'abc', createdAt: 1, lastUsedAt: null });

@@ -511,6 +511,9 @@ export class SqliteRepository implements Repository {
     deleteExpired: this.raw.prepare('DELETE FROM auth_sessions WHERE expires_at <= ?'),
     users: this.raw.prepare('SELECT id, email, created_at AS createdAt FROM users ORDER BY created_at, email'),
     countUsers: this.raw.prepare('SELECT count(*) AS n FROM users'),
+    deleteUser: this.raw.prepare('DELETE FROM users WHERE id = ?'), // auth_sessions: ON DELETE CASCADE
+    setPassword: this.raw.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+    deleteSessionsOf: this.raw.prepare('DELETE FROM auth_sessions WHERE user_id = ?'),
     scoreKeys: this.raw.prepare('SELECT site, score_key AS scoreKey FROM leads WHERE (@site IS NULL OR site = @site)'),
     };
   }
@@ -541,6 +544,21 @@ export class SqliteRepository implements Repository {
 
   async countUsers() {
     return (this.authStatements.countUsers.get() as Row).n as number;
+  }
+
+  deleteUser(id: string) {
+    return this.exclusive(() => this.authStatements.deleteUser.run(id).changes === 1);
+  }
+
+  setUserPassword(id: string, passwordHash: string) {
+    return this.exclusive(() => {
+      const a = this.authStatements;
+      return this.raw.transaction(() => {
+        const changed = a.setPassword.run(passwordHash, id).changes === 1;
+        a.deleteSessionsOf.run(id);
+        return changed;
+      })();
+    });
   }
 
   async listLeadScoreKeys(site: string | null) {

@@ -24,8 +24,23 @@ export function UsersPage({ user, csrf, users, tokens, newToken, userErrors, tok
         <section class="card">
           <h2>Users</h2>
           <table class="data compact">
-            <thead><tr><th scope="col">Email</th><th scope="col">Added</th></tr></thead>
-            <tbody>{users.map((u) => <tr><td>{u.email}</td><td class="nowrap">{formatTime(u.createdAt)}</td></tr>)}</tbody>
+            <thead><tr><th scope="col">Email</th><th scope="col">Added</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {users.map((u) => (
+                <tr>
+                  <td>{u.email}{u.you ? <span class="muted small"> (you)</span> : null}</td>
+                  <td class="nowrap">{formatTime(u.createdAt)}</td>
+                  <td>
+                    {u.you ? null : (
+                      <form method="post" action={paths.userDelete(u.id)} data-confirm={`Remove ${u.email}? They are signed out at once.`}>
+                        <CsrfField token={csrf} />
+                        <button type="submit" class="link-button danger-text" aria-label={`Remove ${u.email}`}>Remove</button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
           <h3>Add a user</h3>
           <form method="post" action={paths.users} class="stack">
