@@ -89,7 +89,7 @@ function* beaconBatches(site: Site, records: Iterable<{ kind: string }>, perRequ
 
 function prepare(site: Site, { event: e }: SyntheticEvent): PreparedEvent {
   return {
-    id: e.id, vid: e.vid, type: e.type, ts: e.ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
+    id: e.id, vid: e.vid, sid: e.sid ?? null, type: e.type, ts: e.ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
     cat: e.cat ?? pageCategory(site, e.url), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
     traits: e.traits ?? null, form: e.form ?? null, identity: identifyingEmail(e.email),
   };

@@ -1,7 +1,8 @@
 // /api/leads*: list filters and sorts, keyset paging, detail, transitions, CSV, personal-data export and erasure.
 import { describe, expect, it } from 'vitest';
 import { sqlRows, tableNames, testDatabases } from '../db/test-databases';
-import { EASY_MQL, setupApi } from './testing';
+import { batch, event } from '../ingest/testing';
+import { EASY_MQL, NOW, setupApi } from './testing';
 
 type LeadRow = { id: string; email: string; score: number; stage: string; probability: number | null };
 
@@ -110,6 +111,17 @@ describe.each(testDatabases())('GET /api/leads/:id ($name)', ({ open }) => {
     const points = body.fit.reduce((sum: number, r: { points: number }) => sum + r.points, 0);
     expect(points).toBe(35); // business email 10, CEO 10, size 10, country 5
     expect(body.lead.grade).toBe('A');
+  });
+
+  it('counts a new page session as a returning visit (+5), minutes after the first one', async () => {
+    const t = await setupApi({}, open);
+    const vid = 'visitor-returning';
+    await t.post(batch([event({ vid, sid: 'first-tab-session', ts: NOW - 10 * 60_000 })], { sentAt: NOW }));
+    await t.post(batch([event({ vid, sid: 'next-session', ts: NOW - 60_000 }), event({ vid, sid: 'next-session', type: 'identify', email: 'back@corp.example', ts: NOW })], { sentAt: NOW }));
+    const { body } = await t.json(`/leads/${(await t.db.getLeadByEmail('acme', 'back@corp.example'))!.id}`);
+    expect(body.lead).toMatchObject({ visits: 2, pageviews: 2, score: 7 }); // 2 pageviews + a returning visit
+    expect(body.breakdown).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'returning_visit', count: 1, points: 5 })]));
+    expect(new Set(body.events.map((e: { sessionId: string }) => e.sessionId)).size).toBe(2);
   });
 
   it('answers 404 for an unknown lead', async () => {

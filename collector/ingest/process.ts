@@ -1,4 +1,5 @@
 // Stores one accepted request inside the group transaction: dedupe, server sessions, identity (SPEC §3), lead counters.
+import { createHash } from 'node:crypto';
 import type { IngestTx, Lead, Site, StoredEvent, Visitor } from '../db/repository';
 import { newId } from '../ids';
 import { traitsFromForm } from './traits';
@@ -18,6 +19,8 @@ export type PreparedBatch = {
 export type PreparedEvent = Omit<StoredEvent, 'site' | 'leadId' | 'sessionId' | 'receivedAt' | 'ip' | 'ua'> & {
   /** The normalized email when it identifies a person, else null (the raw one is kept in `email`). */
   identity: string | null;
+  /** The page's session id (`sid`), when it sent one: a new one starts a new visit. */
+  sid?: string | null;
   /**
    * Set for events the server records for a known lead (email opens and clicks): stored for that lead on
    * its latest browser (or `lead:<id>`), outside any visit (sessionId ''), and dropped if the lead is gone.
@@ -118,17 +121,28 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
     }
     let newSession: boolean;
     let firstSeenNow = false;
+    // The page's own session (SPEC §1: its id rolls after 30 minutes idle) is the visit, and so is a 30-minute gap the
+    // server sees (senders without a sid, or a page that kept its sid too long).
+    const pageSession = e.sid ? sessionIdOf(site.key, e.vid, e.sid) : null;
     if (!visitor) {
-      visitor = { site: site.key, vid: e.vid, leadId: null, firstSeen: e.ts, lastSeen: e.ts, lastSessionId: newId(), sessions: 1, scoreKey: 0, scoreState: null };
+      visitor = { site: site.key, vid: e.vid, leadId: null, firstSeen: e.ts, lastSeen: e.ts, lastSessionId: pageSession ?? newId(), sessions: 1, scoreKey: 0, scoreState: null };
       firstSeenNow = true;
       newSession = true;
-    } else if (e.ts - visitor.lastSeen > SESSION_GAP_MS) {
-      visitor = { ...visitor, lastSessionId: newId(), sessions: visitor.sessions + 1, lastSeen: e.ts };
+    } else if (e.ts < visitor.lastSeen) {
+      // A late event (a retry from the page's queue) joins its own session if it names one, else the current one; it
+      // never starts a visit, nor makes an older session the current one.
+      visitor = { ...visitor, firstSeen: Math.min(visitor.firstSeen, e.ts) };
+      newSession = false;
+    } else if (e.ts - visitor.lastSeen > SESSION_GAP_MS || (pageSession !== null && !sameSession(visitor.lastSessionId, pageSession))) {
+      // After a gap under the same sid, a new visit still needs an id of its own: the sid's, numbered.
+      const id = pageSession === null ? newId() : sameSession(visitor.lastSessionId, pageSession) ? nextSessionOf(visitor.lastSessionId) : pageSession;
+      visitor = { ...visitor, lastSessionId: id, sessions: visitor.sessions + 1, lastSeen: e.ts };
       newSession = true;
     } else {
-      visitor = { ...visitor, firstSeen: Math.min(visitor.firstSeen, e.ts), lastSeen: Math.max(visitor.lastSeen, e.ts) };
+      visitor = { ...visitor, lastSeen: e.ts };
       newSession = false;
     }
+    const eventSession = e.ts < visitor.lastSeen && pageSession !== null && !sameSession(visitor.lastSessionId, pageSession) ? pageSession : visitor.lastSessionId;
 
     // Identity: the email makes (or finds) the lead; the browser belongs to it from now on.
     let switched = false;
@@ -164,7 +178,7 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
     };
     if (e.identity) keep(visitor); // identity already wrote (lead, attached events): the browser is the lead's even if the insert loses a race
 
-    const event = storedEvent(batch, e, e.vid, visitor.leadId, visitor.lastSessionId);
+    const event = storedEvent(batch, e, e.vid, visitor.leadId, eventSession);
     if (!(await tx.insertEvent(event))) {
       duplicates++; // seen before (or stored concurrently by another collector): the visitor keeps its state
       continue;
@@ -202,6 +216,28 @@ export async function processBatch(tx: IngestTx, batch: PreparedBatch, hooks: In
   }
   return { accepted: stored.events.length, duplicates };
 }
+
+/**
+ * The server's id of a page session: 128 bits of SHA-256 over site, browser and the page's sid, so the same visit gets
+ * the same id on every collector, no two browsers share one, and nothing about the sid shows (remembered, bounded).
+ */
+function sessionIdOf(site: string, vid: string, sid: string): string {
+  const key = `${site}\u0000${vid}\u0000${sid}`;
+  let id = sessionIds.get(key);
+  if (id === undefined) {
+    if (sessionIds.size >= 10_000) sessionIds.clear();
+    sessionIds.set(key, (id = createHash('sha256').update(key).digest('base64url').slice(0, 22)));
+  }
+  return id;
+}
+const sessionIds = new Map<string, string>();
+
+/** `HASH` and its later visits under the same sid, `HASH~2`, `HASH~3`…, are the page session `HASH`. */
+const sameSession = (stored: string, pageSession: string) => stored === pageSession || stored.startsWith(`${pageSession}~`);
+const nextSessionOf = (stored: string) => {
+  const [base, n] = stored.split('~');
+  return `${base}~${(Number(n) || 1) + 1}`;
+};
 
 function storedEvent(batch: PreparedBatch, e: PreparedEvent, vid: string, leadId: string | null, sessionId: string): StoredEvent {
   return {

@@ -267,6 +267,30 @@ describe.each(testDatabases())('POST /e ($name)', ({ open }) => {
     expect((await db.getVisitor('acme', 'visitor-0001'))!.sessions).toBe(2);
   });
 
+  it("starts a visit when the page's session id changes, and after a 30-minute gap even under the same one", async () => {
+    const { post, db } = await setup({}, open);
+    const vid = 'visitor-sid-1';
+    const send = (id: string, sid: string | undefined, ts: number) => post(batch([event({ id, vid, sid, ts })]));
+    await send('a1', 'sid-a', NOW - 100 * MIN);
+    await send('a2', 'sid-a', NOW - 95 * MIN); // same page session
+    await send('b1', 'sid-b', NOW - 90 * MIN); // a new page session 5 minutes later: a new visit
+    await send('b2', 'sid-b', NOW - 50 * MIN); // 40 minutes idle under the same sid: a new visit too
+    await send('b3', 'sid-b', NOW - 45 * MIN); // … which goes on under that sid
+    await send('late', 'sid-a', NOW - 94 * MIN); // a retry of an old page's event: its own visit, no new one
+    await send('c1', undefined, NOW - 40 * MIN); // no sid: the server's 30-minute rule alone
+    const events = await db.listVisitorEvents('acme', vid);
+    const byId = Object.fromEntries(events.map((e) => [e.id, e.sessionId]));
+    expect(byId.a2).toBe(byId.a1);
+    expect(byId.late).toBe(byId.a1);
+    expect(new Set([byId.a1, byId.b1, byId.b2]).size).toBe(3);
+    expect(byId.b3).toBe(byId.b2);
+    expect(byId.c1).toBe(byId.b2);
+    expect((await db.getVisitor('acme', vid))!.sessions).toBe(3);
+    // The same page session of another browser is another visit.
+    await post(batch([event({ id: 'other', vid: 'visitor-sid-2', sid: 'sid-a', ts: NOW - 100 * MIN })]));
+    expect((await db.listVisitorEvents('acme', 'visitor-sid-2'))[0].sessionId).not.toBe(byId.a1);
+  });
+
   it('never answers 500, whatever the body', async () => {
     const { post } = await setup({}, open);
     const hostile = [

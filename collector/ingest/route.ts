@@ -140,7 +140,7 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
       if (ts > now + MAX_FUTURE_MS) ts = now;
       if (ts < oldest) throw new ApiError(400, 'invalid_event', 'The event is older than the retention period.', `events.${i}.ts`);
       return {
-        id: e.id, vid: e.vid, type: e.type, ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
+        id: e.id, vid: e.vid, sid: e.sid ?? null, type: e.type, ts, url: e.url ?? null, ref: e.ref ?? null, title: e.title ?? null,
         cat: e.cat ?? pageCategory(site, e.url), name: e.name ?? null, props: e.props ?? null, email: e.email ?? null,
         traits: e.traits ?? null, form: e.form ?? null, identity: identifyingEmail(e.email),
       };
