@@ -11,12 +11,24 @@ describe('the ESM entry', () => {
     expect(() => init({ site: 's', api: 'c.test' })).toThrow(/collector URL/);
   });
 
+  it('takes a path on this site for a collector behind its own proxy', async () => {
+    vi.resetModules();
+    localStorage.clear();
+    const posts: string[] = [];
+    vi.stubGlobal('fetch', async (url: string | URL) => (posts.push(String(url)), new Response(null, { status: 202 })));
+    const piste = await import('./esm');
+    piste.init({ site: 's1', api: '/piste/' });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(posts[0]).toBe(`${location.origin}/piste/e`);
+    piste.consent(false);
+  });
+
   it('replays calls made before init, in order, to `${api}/e`', async () => {
     vi.resetModules();
     localStorage.clear();
     const posts: [string, string][] = [];
-    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-      posts.push([url, init.body as string]);
+    vi.stubGlobal('fetch', async (url: string | URL, init: RequestInit) => {
+      posts.push([String(url), init.body as string]);
       return new Response(null, { status: 202 });
     });
     const piste = await import('./esm');

@@ -11,11 +11,12 @@ const call =
     piste ? piste(command, ...args) : early.length < 100 && early.push([command, ...args]);
 
 export const init: typeof Api.init = (options) => {
-  if (!options || typeof options.site != 'string' || !options.site || !/^https?:\/\//.test(options.api))
-    throw new Error('piste: init({ site, api }) needs a site key and the collector URL (http(s)://…)');
+  if (!options || typeof options.site != 'string' || !options.site || !/^(https?:\/\/|\/)/.test(options.api))
+    throw new Error('piste: init({ site, api }) needs a site key and the collector URL (http(s)://…, or a path on this site: /…)');
   // Server-side rendering has no window: nothing to track there.
   if (piste || typeof window == 'undefined') return;
-  piste = start(options.site, options.api.replace(/\/*$/, '/e'), options.consent == 'required');
+  // A path (a collector behind this site's own proxy) is resolved against the page.
+  piste = start(options.site, new URL(options.api.replace(/\/*$/, '/e'), location.href), options.consent == 'required');
   for (const args of early.splice(0)) piste(...(args as [string]));
 };
 export const track: typeof Api.track = call('track');

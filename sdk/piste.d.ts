@@ -3,7 +3,7 @@
 export interface InitOptions {
   /** The site key the collector knows (`piste site add KEY`). */
   site: string;
-  /** The collector's base URL, e.g. "https://collector.example.com"; events go to `${api}/e`. */
+  /** The collector's base URL, e.g. "https://collector.example.com", or a path on this site ("/piste"); events go to `${api}/e`. */
   api: string;
   /** "required": nothing is stored or sent until consent(true). */
   consent?: 'required';
