@@ -46,6 +46,14 @@ describe.each(testDatabases())('sites ($name)', ({ open }) => {
     expect(ok.body.rescore).toContain('piste rescore');
     expect((await t.json('/sites/acme/rules')).body.rules.mql).toEqual({ score: 40, minGrade: 'D' });
     expect((await t.json('/sites/nope/rules')).status).toBe(404);
+    // What GET answers can be edited and sent back as it is.
+    const read = (await t.json('/sites/acme/rules')).body;
+    read.rules.mql.score = 45;
+    expect((await t.json('/sites/acme/rules', { method: 'PUT', body: JSON.stringify(read) })).status).toBe(200);
+    expect((await t.json('/sites/acme/rules')).body.rules.mql.score).toBe(45);
+    const elsewhere = await t.json('/sites/acme/rules', { method: 'PUT', body: JSON.stringify({ ...read, site: 'beta' }) });
+    expect(elsewhere.body.error).toMatchObject({ code: 'invalid_rules', path: 'site' });
+    expect((await t.json('/sites/acme/rules', { method: 'PUT', body: JSON.stringify({ rules: {}, extra: 1 }) })).body.error.path).toBe('extra');
   });
 
   it('keeps scores sane when the half-life changes: a lead keeps its own until it is scored again', async () => {

@@ -85,8 +85,9 @@ export async function getSiteRules(ctx: ApiContext, key: string): Promise<{ site
  * Validates (`parseRules`; 400 `invalid_rules` with the zod `path`) and stores the rules as given (null resets
  * to the defaults). New events are scored with them at once; `piste rescore --site KEY` applies them to history.
  */
-export async function putSiteRules(ctx: ApiContext, key: string, body: unknown): Promise<{ site: string; rules: Rules; rescore: string }> {
+export async function putSiteRules(ctx: ApiContext, key: string, input: unknown): Promise<{ site: string; rules: Rules; rescore: string }> {
   await requireSite(ctx, key);
+  const body = unwrapRules(input, key);
   let rules: Rules;
   try {
     rules = parseRules(body);
@@ -98,6 +99,19 @@ export async function putSiteRules(ctx: ApiContext, key: string, body: unknown):
   }
   await ctx.db.updateSiteRules(key, body ?? null);
   return { site: key, rules, rescore: `Run \`piste rescore --site ${key}\` to apply these rules to past events.` };
+}
+
+/**
+ * The rules document of a PUT: as is, or inside what GET answers (`{ site, rules }`), so a client can edit what it read
+ * and send it back. A `site` naming another site is refused. (No rules document has keys called `site` or `rules`.)
+ */
+function unwrapRules(body: unknown, key: string): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, 'rules')) return body;
+  const { site, rules, ...rest } = body as Record<string, unknown>;
+  if (site !== undefined && site !== key) throw new ApiError(400, 'invalid_rules', `site: these are the rules of "${key}"`, 'site');
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new ApiError(400, 'invalid_rules', `${extra}: send the rules document alone, or { site, rules } as GET answers it`, extra);
+  return rules;
 }
 
 // --- webhooks ---
