@@ -1,12 +1,9 @@
 // `npm run seed:synthetic -- --leads 100000 --events 1000000 [--db file:./data/bench.db] [--site demo] [--seed 1]`
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from './args';
 import { seedSynthetic } from './seed';
 
-const count = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
+const count = positiveInt;
 
 const program = new Command('seed:synthetic')
   .description('store a seeded synthetic data set (bench/synthetic.ts) through the collector\'s ingest code')

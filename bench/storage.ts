@@ -7,17 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from './args';
 import { openSqlite } from '../collector/db/sqlite';
 import { processBatch, type PreparedBatch } from '../collector/ingest/process';
 import { scoringHooks } from '../collector/leads/score';
 import { BENCH_ORIGIN, DESKTOP_UA } from './load';
 
-const count = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
+const count = positiveInt;
 
 const o = new Command('bench/storage.ts')
   .description("times the ingest's storage path (processBatch with scoring, in group transactions) on a fresh SQLite file")
