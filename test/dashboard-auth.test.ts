@@ -73,6 +73,18 @@ describe.each(testDatabases())('without a session ($name)', ({ open }) => {
     t.clock.advance(7 * 24 * 3600 * 1000 + 1);
     expect((await t.request('/leads', { headers: { cookie } })).status).toBe(302);
   });
+
+  it('ends a session 30 days after sign-in, however often it is used', async () => {
+    const t = await dashboardApp({}, open);
+    const { cookie } = await t.signIn();
+    const DAY = 24 * 3600 * 1000;
+    for (let day = 1; day < 30; day++) {
+      t.clock.advance(DAY); // used every day: extended each time, within its 30 days
+      expect((await t.request('/leads', { headers: { cookie } })).status, `day ${day}`).toBe(200);
+    }
+    t.clock.advance(DAY);
+    expect((await t.request('/leads', { headers: { cookie } })).status).toBe(302);
+  }, 60_000);
 });
 
 describe.each(testDatabases())('with a session ($name)', ({ open }) => {

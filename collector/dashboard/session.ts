@@ -6,6 +6,8 @@ import type { Clock } from '../clock';
 import type { Database } from '../db/repository';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** However often it is used, a session ends this long after sign-in: a stolen cookie does not live for ever. */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 /** A session used after this much of its life is extended back to the full TTL (sliding, at most one write a day). */
 const SLIDE_AFTER_MS = 24 * 3600 * 1000;
 
@@ -41,9 +43,13 @@ export function createSessionStore({ db, clock }: { db: Database; clock: Clock }
       const now = clock.now();
       const row = await db.getAuthSession(hashToken(sessionId), now);
       if (!row) return null;
+      if (now - row.createdAt >= SESSION_MAX_AGE_MS) {
+        await db.deleteAuthSession(row.idHash);
+        return null;
+      }
       const signedIn = { userId: row.userId, email: row.email, csrfSecret: row.csrf, idHash: row.idHash, expiresAt: row.expiresAt };
       if (row.expiresAt - now < SESSION_TTL_MS - SLIDE_AFTER_MS) {
-        signedIn.expiresAt = now + SESSION_TTL_MS;
+        signedIn.expiresAt = Math.min(now + SESSION_TTL_MS, row.createdAt + SESSION_MAX_AGE_MS);
         await db.touchAuthSession(row.idHash, signedIn.expiresAt);
         return { ...signedIn, extended: true };
       }
