@@ -220,6 +220,17 @@ describe.each(testDatabases())('personal data ($name)', ({ open }) => {
     expect((await t.json(`/leads/${other}`)).status).toBe(200);
     expect((await t.api(`/leads/${id}`, { method: 'DELETE' })).status).toBe(404);
   });
+
+  it("keeps another person's events on a shared browser when erasing its later lead", async () => {
+    const t = await setupApi({}, open);
+    const ada = await t.lead('ada@acme.com', { vid: 'visitor-shared-01', pages: ['/', '/pricing'] });
+    const bob = await t.lead('bob@acme.com', { vid: 'visitor-shared-01', pages: ['/docs'] });
+    const before = (await t.json(`/leads/${ada}`)).body.events.length;
+    expect(before).toBe(4); // her two pages and identify, and /docs, seen before Bob gave his email
+    expect((await t.api(`/leads/${bob}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await t.json(`/leads/${ada}`)).body.events).toHaveLength(before); // Ada's past stays hers (SPEC §3)
+    expect(await t.db.getLeadByEmail('acme', 'bob@acme.com')).toBeUndefined();
+  });
 });
 
 describe.each(testDatabases())('POST /api/leads/:id/links ($name)', ({ open }) => {

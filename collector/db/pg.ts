@@ -764,7 +764,8 @@ const SQL = {
   exportLeadEvents: `SELECT ${EVENT_COLUMNS} FROM events WHERE site = $1 AND (lead_id = $2
     OR vid IN (SELECT vid FROM visitors WHERE site = $1 AND lead_id = $2)) ORDER BY ts, id COLLATE "C"`,
   leadVisitors: `SELECT ${VISITOR_COLUMNS} FROM visitors WHERE site = $1 AND lead_id = $2 ORDER BY first_seen, vid COLLATE "C"`,
-  eraseVisitorEvents: 'DELETE FROM events WHERE site = $1 AND vid IN (SELECT vid FROM visitors WHERE site = $1 AND lead_id = $2)',
+  eraseVisitorEvents: `DELETE FROM events WHERE site = $1 AND vid IN (SELECT vid FROM visitors WHERE site = $1 AND lead_id = $2)
+    AND (lead_id IS NULL OR lead_id = $2)`,
   eraseLeadEvents: 'DELETE FROM events WHERE site = $1 AND lead_id = $2',
   eraseVisitors: 'DELETE FROM visitors WHERE site = $1 AND lead_id = $2',
   eraseStageChanges: 'DELETE FROM stage_changes WHERE lead_id = $1',
@@ -789,7 +790,7 @@ const SQL = {
     WHERE v.lead_id IS NULL AND v.last_seen < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.site = v.site AND e.vid = v.vid) LIMIT $2)`,
   recountLeadActivity: `UPDATE leads SET
     pageviews = (SELECT count(*) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id AND e.type = 'pageview'),
-    visits = (SELECT count(DISTINCT e.session_id) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
+    visits = (SELECT count(DISTINCT NULLIF(e.session_id, '')) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
     WHERE id = ANY($1::text[])`,
 
   // --- scoring, stages and webhooks (collector/leads) ---

@@ -434,7 +434,7 @@ export class SqliteRepository implements Repository {
         const lead = this.s.lead.get(id) as Row | undefined;
         if (!lead) return false;
         // Events of the lead's browsers first (by vid), while the visitors still name the lead.
-        this.s.eraseVisitorEvents.run(lead.site, lead.site, id);
+        this.s.eraseVisitorEvents.run(lead.site, lead.site, id, id);
         this.s.eraseLeadEvents.run(lead.site, id);
         this.s.eraseVisitors.run(lead.site, id);
         this.s.eraseStageChanges.run(id);
@@ -799,7 +799,9 @@ function prepareStatements(db: BetterSqlite3.Database) {
     exportLeadEvents: p(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = ? AND (lead_id = ?
       OR vid IN (SELECT vid FROM visitors WHERE site = ? AND lead_id = ?)) ORDER BY ts, id`),
     leadVisitors: p(`SELECT ${VISITOR_COLUMNS} FROM visitors WHERE site = ? AND lead_id = ? ORDER BY first_seen, vid`),
-    eraseVisitorEvents: p('DELETE FROM events WHERE site = ? AND vid IN (SELECT vid FROM visitors WHERE site = ? AND lead_id = ?)'),
+    // The erased lead's browsers' events, but not another person's on a shared browser (SPEC §3: they stay theirs).
+    eraseVisitorEvents: p(`DELETE FROM events WHERE site = ? AND vid IN (SELECT vid FROM visitors WHERE site = ? AND lead_id = ?)
+      AND (lead_id IS NULL OR lead_id = ?)`),
     eraseLeadEvents: p('DELETE FROM events WHERE site = ? AND lead_id = ?'),
     eraseVisitors: p('DELETE FROM visitors WHERE site = ? AND lead_id = ?'),
     eraseStageChanges: p('DELETE FROM stage_changes WHERE lead_id = ?'),
@@ -826,7 +828,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
       WHERE v.lead_id IS NULL AND v.last_seen < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.site = v.site AND e.vid = v.vid) LIMIT ?)`),
     recountLeadActivity: p(`UPDATE leads SET
       pageviews = (SELECT count(*) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id AND e.type = 'pageview'),
-      visits = (SELECT count(DISTINCT e.session_id) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
+      visits = (SELECT count(DISTINCT NULLIF(e.session_id, '')) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
       WHERE id = ?`),
 
     // --- scoring, stages and webhooks (collector/leads) ---
