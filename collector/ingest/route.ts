@@ -86,13 +86,13 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     // Every answer is readable by the page that sent it, refusals included: a browser that cannot read a 4xx sees a
     // network error, and the script would retry for ever what will be refused for ever (and everything queued after
     // it). Answers carry nothing but counts and the error, and no credentials are allowed.
-    const origin = requestHeader(c.req.raw, (c.env as NodeEnv | undefined)?.incoming, 'origin');
+    const origin = requestHeader(c.req.raw, (c.env as NodeEnv | undefined)?.incoming, 'origin') || undefined;
     if (origin) {
       headers['access-control-allow-origin'] = origin;
       headers['access-control-expose-headers'] = 'Retry-After'; // the script honours it on 429 and 503
     }
     try {
-      return await accept(c, headers);
+      return await accept(c, headers, origin);
     } catch (error) {
       for (const name in headers) if (name !== 'content-type') c.header(name, headers[name]);
       throw error;
@@ -104,7 +104,7 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
     throw new ApiError(405, 'method_not_allowed', 'Send events with POST.');
   });
 
-  async function accept(c: Context, headers: Record<string, string>): Promise<Response> {
+  async function accept(c: Context, headers: Record<string, string>, origin: string | undefined): Promise<Response> {
     const answer = (outcome: BatchOutcome) => new Response(JSON.stringify(outcome), { status: 202, headers });
     const incoming = (c.env as NodeEnv | undefined)?.incoming;
     const header = (name: string) => requestHeader(c.req.raw, incoming, name);
@@ -120,7 +120,6 @@ export function createIngest({ db, config, clock, metrics, hooks }: IngestDeps):
 
     const site = await sites.get(batch.site);
     if (!site) throw new ApiError(403, 'unknown_site', 'No site has this key.', 'site');
-    const origin = header('origin') || undefined;
     if (origin !== undefined && !site.origins.includes(origin)) {
       throw new ApiError(403, 'origin_not_allowed', `The origin ${origin.slice(0, 200)} is not allowed for this site.`);
     }
