@@ -151,7 +151,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: (line: string) => void
       withDatabase(env, async (db, config) => {
         const { purge } = await import('./purge');
         const r = await purge(db, { now: systemClock.now(), retentionDays: config.retentionDays });
-        out(`purged ${r.events} events and ${r.visitors} anonymous visitors older than ${new Date(r.before).toISOString()} (${config.retentionDays} days); ${r.leads} leads recounted`);
+        out(`purged ${r.events} events, ${r.visitors} anonymous visitors and ${r.deliveries} webhook deliveries older than ${new Date(r.before).toISOString()} (${config.retentionDays} days); ${r.leads} leads recounted`);
       }),
     );
 

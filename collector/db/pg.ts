@@ -493,6 +493,10 @@ export class PgRepository implements Repository {
     return (await this.run(this.pool, 'deleteIdleAnonymousVisitors', [before, limit])).rowCount ?? 0;
   }
 
+  async deleteDeliveriesBefore(before: number, limit: number) {
+    return (await this.run(this.pool, 'deleteDeliveriesBefore', [before, limit])).rowCount ?? 0;
+  }
+
   async recountLeadActivity(leadIds: string[]) {
     if (leadIds.length > 0) await this.run(this.pool, 'recountLeadActivity', [leadIds]);
   }
@@ -792,6 +796,8 @@ const SQL = {
     pageviews = (SELECT count(*) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id AND e.type = 'pageview'),
     visits = (SELECT count(DISTINCT NULLIF(e.session_id, '')) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
     WHERE id = ANY($1::text[])`,
+  deleteDeliveriesBefore: `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+    WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at LIMIT $2)`,
 
   // --- scoring, stages and webhooks (collector/leads) ---
   setLeadStage: 'UPDATE leads SET stage = $1, stage_at = $2 WHERE id = $3 AND stage = $4',

@@ -270,6 +270,8 @@ export interface Repository extends DeliveryStore {
   deleteIdleAnonymousVisitors(before: number, limit: number): Promise<number>;
   /** Sets each lead's `pageviews` and `visits` (distinct sessions) from its stored events, as ingest counts them. */
   recountLeadActivity(leadIds: string[]): Promise<void>;
+  /** Deletes at most `limit` delivered or failed webhook deliveries (their payloads name the lead) created before `before`, oldest first; pending ones stay for the worker. */
+  deleteDeliveriesBefore(before: number, limit: number): Promise<number>;
 
   // --- webhooks --- (the Repository is also the webhook worker's DeliveryStore: claimDue, markDelivered, markRetry, markFailed)
   createWebhook(webhook: Webhook): Promise<void>;

@@ -167,7 +167,12 @@ export const webhookDeliveries = sqliteTable(
     createdAt: ms('created_at').notNull(),
     deliveredAt: ms('delivered_at'),
   },
-  (t) => [index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt)],
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    // Retention deletes the oldest finished deliveries in batches; erasure deletes a lead's.
+    index('webhook_deliveries_created_idx').on(t.createdAt),
+    index('webhook_deliveries_lead_idx').on(t.leadId),
+  ],
 );
 
 export const models = sqliteTable(

@@ -486,6 +486,10 @@ export class SqliteRepository implements Repository {
     return this.exclusive(() => this.s.deleteIdleAnonymousVisitors.run(before, limit).changes);
   }
 
+  deleteDeliveriesBefore(before: number, limit: number) {
+    return this.exclusive(() => this.s.deleteDeliveriesBefore.run(before, limit).changes);
+  }
+
   recountLeadActivity(leadIds: string[]) {
     return this.exclusive(() => {
       this.raw.transaction(() => {
@@ -830,6 +834,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
       pageviews = (SELECT count(*) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id AND e.type = 'pageview'),
       visits = (SELECT count(DISTINCT NULLIF(e.session_id, '')) FROM events e WHERE e.site = leads.site AND e.lead_id = leads.id)
       WHERE id = ?`),
+    deleteDeliveriesBefore: p(`DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+      WHERE created_at < ? AND status <> 'pending' ORDER BY created_at LIMIT ?)`),
 
     // --- scoring, stages and webhooks (collector/leads) ---
     setLeadStage: p('UPDATE leads SET stage = ?, stage_at = ? WHERE id = ? AND stage = ?'),

@@ -32,7 +32,7 @@ describe.each(testDatabases())('piste purge ($name)', ({ location }) => {
 
     const lines: string[] = [];
     await buildProgram(env, (l) => lines.push(l)).parseAsync(['purge'], { from: 'user' });
-    expect(lines.join('\n')).toMatch(/^purged 1 events and 1 anonymous visitors older than \d{4}-\d\d-\d\dT.* \(30 days\); 0 leads recounted$/);
+    expect(lines.join('\n')).toMatch(/^purged 1 events, 1 anonymous visitors and 0 webhook deliveries older than \d{4}-\d\d-\d\dT.* \(30 days\); 0 leads recounted$/);
 
     const after = await openDatabase(database.url);
     expect(await after.getVisitor('acme', 'visitor-old')).toBeUndefined();

@@ -4,6 +4,8 @@ import { fixedClock } from '../clock';
 import type { Database } from '../db/repository';
 import { testDatabases } from '../db/test-databases';
 import { batch, event, NOW, setup } from '../ingest/testing';
+import { loadConfig } from '../config';
+import { linkSecret, mintLinks } from '../leads/links';
 import { DAY_MS, purge, startPurgeJob } from './index';
 
 const OLD = NOW - 100 * DAY_MS; // ingested while still inside the retention period
@@ -29,7 +31,7 @@ describe.each(testDatabases())('purge ($name)', ({ open }) => {
   it('deletes events older than the retention period and keeps newer ones', async () => {
     const { db } = await seeded(open);
     const result = await purge(db, { now: LATER, retentionDays: 760 });
-    expect(result).toEqual({ before: LATER - 760 * DAY_MS, events: 6, visitors: 1, leads: 1 });
+    expect(result).toEqual({ before: LATER - 760 * DAY_MS, events: 6, visitors: 1, deliveries: 0, leads: 1 });
     expect(await db.listVisitorEvents('acme', 'anon-old-1')).toEqual([]);
     expect((await db.listVisitorEvents('acme', 'anon-both-1')).map((e) => e.ts)).toEqual([NOW]);
     expect((await db.listVisitorEvents('acme', 'ada-laptop')).map((e) => e.ts)).toEqual([NOW - 1000, NOW]);
@@ -51,6 +53,31 @@ describe.each(testDatabases())('purge ($name)', ({ open }) => {
     const after = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
     expect(after).toMatchObject({ id: before.id, email: 'ada@acme.io', stage: before.stage, pageviews: 2, visits: 1 });
     expect(await db.listLeadEvents(after.id)).toHaveLength(2);
+  });
+
+  it('does not count an email open as a visit when it recounts', async () => {
+    const { app, db } = await seeded(open);
+    const lead = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
+    const key = await linkSecret(db, loadConfig({ DATABASE_URL: ':memory:' }));
+    expect((await app.request(mintLinks(key, lead, { campaign: 'june' }).openPixel)).status).toBe(200);
+    await purge(db, { now: LATER, retentionDays: 760 });
+    expect(await db.getLeadByEmail('acme', 'ada@acme.io')).toMatchObject({ pageviews: 2, visits: 1 });
+    expect((await db.listLeadEvents(lead.id)).map((e) => e.name ?? e.type).sort()).toEqual(['email_open', 'pageview', 'pageview']);
+  });
+
+  it('deletes delivered and failed webhook deliveries older than the period, and keeps pending and newer ones', async () => {
+    const { db } = await seeded(open);
+    await db.createWebhook({ id: 'hook-1', site: null, url: 'https://hooks.example.com/piste', events: null, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', createdAt: OLD });
+    const queued = [['old-delivered', OLD], ['old-failed', OLD], ['old-pending', OLD], ['new-delivered', NOW]] as const;
+    await db.writeGroup([...queued], (tx, [id, at]) =>
+      tx.insertDelivery({ id, webhookId: 'hook-1', leadId: null, type: 'lead.stage_changed', payload: '{"email":"ada@acme.io"}', now: at }),
+    );
+    await db.markDelivered('old-delivered', OLD + 1000, 200);
+    await db.markFailed('old-failed', OLD + 1000, 500, 'HTTP 500');
+    await db.markDelivered('new-delivered', NOW + 1000, 200);
+
+    expect(await purge(db, { now: LATER, retentionDays: 760, batchSize: 1 })).toMatchObject({ deliveries: 2 });
+    expect((await db.listDeliveries('hook-1')).map((d) => d.id).sort()).toEqual(['new-delivered', 'old-pending']);
   });
 
   it('uses 760 days (about 25 months) by default', async () => {
@@ -96,7 +123,7 @@ describe.each(testDatabases())('startPurgeJob ($name)', ({ open }) => {
     const lines: string[] = [];
     const job = startPurgeJob({ db, clock, retentionDays: 760, firstRunMs: 5, everyMs: 20, log: (l) => lines.push(l) });
     await expect.poll(() => lines.length, { timeout: 2000 }).toBe(1);
-    expect(lines[0]).toMatch(/^purge: 1 events, 1 visitors deleted/);
+    expect(lines[0]).toMatch(/^purge: 1 events, 1 visitors, 0 webhook deliveries deleted/);
     // The next run sees what arrived since.
     await post(batch([event({ vid: 'visitor-old-2', ts: OLD })]));
     await expect.poll(() => lines.length, { timeout: 2000 }).toBe(2);

@@ -1,4 +1,5 @@
-// Retention (SPEC §7, privacy): deletes events older than the retention period and anonymous visitors left without events.
+// Retention (SPEC §7, privacy): deletes events older than the retention period, anonymous visitors left without events,
+// and finished webhook deliveries as old (their payloads name the lead).
 import type { Clock } from '../clock';
 import type { Repository } from '../db/repository';
 
@@ -21,6 +22,8 @@ export type PurgeResult = {
   before: number;
   events: number;
   visitors: number;
+  /** Delivered or failed webhook deliveries (pending ones stay until the worker is done with them). */
+  deliveries: number;
   /** Leads whose events were purged; they stay (they are the customer's records), with `pageviews`/`visits` recounted. */
   leads: number;
 };
@@ -35,7 +38,7 @@ export async function purge(db: Repository, options: PurgeOptions): Promise<Purg
   if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new RangeError('retentionDays must be a positive integer');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
   const before = now - retentionDays * DAY_MS;
-  const result: PurgeResult = { before, events: 0, visitors: 0, leads: 0 };
+  const result: PurgeResult = { before, events: 0, visitors: 0, deliveries: 0, leads: 0 };
 
   for (;;) {
     if (signal?.aborted) return result;
@@ -49,14 +52,21 @@ export async function purge(db: Repository, options: PurgeOptions): Promise<Purg
     if (deleted < batchSize) break;
     await yieldToOthers();
   }
+  result.visitors = await inBatches(() => db.deleteIdleAnonymousVisitors(before, batchSize), batchSize, signal);
+  result.deliveries = await inBatches(() => db.deleteDeliveriesBefore(before, batchSize), batchSize, signal);
+  return result;
+}
+
+/** Runs `deleteBatch` until it deletes fewer than `batchSize` rows (or the signal stops it); returns the total. */
+async function inBatches(deleteBatch: () => Promise<number>, batchSize: number, signal?: AbortSignal): Promise<number> {
+  let total = 0;
   for (;;) {
-    if (signal?.aborted) return result;
-    const deleted = await db.deleteIdleAnonymousVisitors(before, batchSize);
-    result.visitors += deleted;
-    if (deleted < batchSize) break;
+    if (signal?.aborted) return total;
+    const deleted = await deleteBatch();
+    total += deleted;
+    if (deleted < batchSize) return total;
     await yieldToOthers();
   }
-  return result;
 }
 
 /** Lets queued requests (and their writes) run between two batches. */
@@ -93,7 +103,7 @@ export function startPurgeJob(options: PurgeJobOptions): PurgeJob {
     busy = true;
     running = purge(db, { now: clock.now(), retentionDays, signal: abort.signal }).then(
       (r) => {
-        if (r.events > 0 || r.visitors > 0) log(`purge: ${r.events} events, ${r.visitors} visitors deleted (older than ${new Date(r.before).toISOString()})`);
+        if (r.events > 0 || r.visitors > 0 || r.deliveries > 0) log(`purge: ${r.events} events, ${r.visitors} visitors, ${r.deliveries} webhook deliveries deleted (older than ${new Date(r.before).toISOString()})`);
       },
       onError,
     ).finally(() => void (busy = false));
