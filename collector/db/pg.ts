@@ -6,6 +6,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { buildLeadQuery } from './lead-query';
 import {
   ConflictError,
+  purgedBatch,
   type ApiToken,
   type AuthSession,
   type GroupResult,
@@ -484,9 +485,7 @@ export class PgRepository implements Repository {
 
   // --- purge --- (each call one short statement: batched deletes never hold locks for long)
   async deleteEventsBefore(before: number, limit: number) {
-    const rows = await this.rows('deleteEventsBefore', [before, limit]);
-    const leadIds = [...new Set(rows.map((r) => r.leadId as string | null))].filter((id): id is string => id !== null);
-    return { deleted: rows.length, leadIds };
+    return purgedBatch((await this.rows('deleteEventsBefore', [before, limit])) as Array<{ site: string; vid: string; leadId: string | null }>);
   }
 
   async deleteIdleAnonymousVisitors(before: number, limit: number) {
@@ -789,7 +788,7 @@ const SQL = {
 
   // --- purge ---
   deleteEventsBefore: `DELETE FROM events WHERE (site, id) IN (SELECT site, id FROM events WHERE ts < $1 ORDER BY ts LIMIT $2)
-    RETURNING lead_id AS "leadId"`,
+    RETURNING site, vid, lead_id AS "leadId"`,
   deleteIdleAnonymousVisitors: `DELETE FROM visitors WHERE (site, vid) IN (SELECT v.site, v.vid FROM visitors v
     WHERE v.lead_id IS NULL AND v.last_seen < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.site = v.site AND e.vid = v.vid) LIMIT $2)`,
   recountLeadActivity: `UPDATE leads SET

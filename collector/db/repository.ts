@@ -160,6 +160,21 @@ export interface IngestTx {
   storeRescoredVisitor(stamp: RescoreStamp, score: RescoredVisitor): Promise<boolean>;
 }
 
+// --- purge ---
+/** What one purge batch deleted: how many events, and the leads and anonymous visitors they belonged to (each once). */
+export type PurgedBatch = { deleted: number; leadIds: string[]; anonymous: Array<{ site: string; vid: string }> };
+
+/** A PurgedBatch from the deleted rows' owners. */
+export function purgedBatch(rows: Array<{ site: string; vid: string; leadId: string | null }>): PurgedBatch {
+  const leadIds = new Set<string>();
+  const anonymous = new Map<string, { site: string; vid: string }>();
+  for (const { site, vid, leadId } of rows) {
+    if (leadId !== null) leadIds.add(leadId);
+    else anonymous.set(`${site}\u0000${vid}`, { site, vid });
+  }
+  return { deleted: rows.length, leadIds: [...leadIds], anonymous: [...anonymous.values()] };
+}
+
 // --- rescore ---
 /** Where a rescore page ended (opaque to rescore: a row position or a key, as the implementation pages). */
 export type RescoreCursor = string | number;
@@ -264,8 +279,8 @@ export interface Repository extends DeliveryStore {
   touchApiToken(id: string, now: number, minIntervalMs: number): Promise<void>;
 
   // --- purge --- (retention, collector/purge): each call is one short transaction, so a large purge never holds a long write lock.
-  /** Deletes at most `limit` events with `ts < before`, oldest first; returns how many and the leads they belonged to. */
-  deleteEventsBefore(before: number, limit: number): Promise<{ deleted: number; leadIds: string[] }>;
+  /** Deletes at most `limit` events with `ts < before`, oldest first; returns how many, and whose they were. */
+  deleteEventsBefore(before: number, limit: number): Promise<PurgedBatch>;
   /** Deletes at most `limit` anonymous visitors (no lead) last seen before `before` that have no event left. */
   deleteIdleAnonymousVisitors(before: number, limit: number): Promise<number>;
   /** Sets each lead's `pageviews` and `visits` (distinct sessions) from its stored events, as ingest counts them. */

@@ -9,6 +9,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { buildLeadQuery } from './lead-query';
 import {
   ConflictError,
+  purgedBatch,
   type ApiToken,
   type AuthSession,
   type GroupResult,
@@ -475,11 +476,7 @@ export class SqliteRepository implements Repository {
   }
 
   deleteEventsBefore(before: number, limit: number) {
-    return this.exclusive(() => {
-      const rows = this.s.deleteEventsBefore.all(before, limit) as Row[];
-      const leadIds = [...new Set(rows.map((r) => r.leadId as string | null))].filter((id): id is string => id !== null);
-      return { deleted: rows.length, leadIds };
-    });
+    return this.exclusive(() => purgedBatch(this.s.deleteEventsBefore.all(before, limit) as Array<{ site: string; vid: string; leadId: string | null }>));
   }
 
   deleteIdleAnonymousVisitors(before: number, limit: number) {
@@ -827,7 +824,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
 
     // --- purge ---
     deleteEventsBefore: p(`DELETE FROM events WHERE (site, id) IN (SELECT site, id FROM events WHERE ts < ? ORDER BY ts LIMIT ?)
-      RETURNING lead_id AS leadId`),
+      RETURNING site, vid, lead_id AS leadId`),
     deleteIdleAnonymousVisitors: p(`DELETE FROM visitors WHERE (site, vid) IN (SELECT v.site, v.vid FROM visitors v
       WHERE v.lead_id IS NULL AND v.last_seen < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.site = v.site AND e.vid = v.vid) LIMIT ?)`),
     recountLeadActivity: p(`UPDATE leads SET

@@ -92,6 +92,17 @@ export async function scoreLead(
   return move !== null && (await changeStage(tx, lead, move.to, { cause: move.cause, actor: null, now, rules })) !== null;
 }
 
+/**
+ * Scores the lead again from the events it has left (after a purge): score state, fit, grade and probability, as
+ * `piste rescore` would, but no stage move: deleting old data is no reason to qualify a lead or send webhooks.
+ */
+export async function rescoreRemaining(tx: IngestTx, rules: Rules, lead: Lead, now: number): Promise<void> {
+  const state = scoreEvents(rules, (await tx.listLeadEvents(lead.id)).map(toScoringEvent), { since: lead.rejectedAt });
+  const { summary, fit } = leadScoreOf(rules, lead, state, now);
+  await tx.updateLeadScore(lead.id, { scoreKey: summary.scoreKey, scoreState: state, fitPoints: fit.points, grade: fit.grade });
+  await updateProbability(tx, rules, lead, now);
+}
+
 /** The same for an anonymous visitor (no fit, no stage): its points wait for identification. */
 export async function scoreVisitor(tx: ScoringTx, rules: Rules, visitor: Visitor, newEvents?: StoredEvent[]): Promise<void> {
   const state = await nextState(rules, visitor.scoreState as ScoreState | null, newEvents, null, async () =>

@@ -6,6 +6,8 @@ import { testDatabases } from '../db/test-databases';
 import { batch, event, NOW, setup } from '../ingest/testing';
 import { loadConfig } from '../config';
 import { linkSecret, mintLinks } from '../leads/links';
+import { rescoreSite } from '../leads/rescore';
+import type { ScoreState } from '../scoring';
 import { DAY_MS, purge, startPurgeJob } from './index';
 
 const OLD = NOW - 100 * DAY_MS; // ingested while still inside the retention period
@@ -53,6 +55,27 @@ describe.each(testDatabases())('purge ($name)', ({ open }) => {
     const after = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
     expect(after).toMatchObject({ id: before.id, email: 'ada@acme.io', stage: before.stage, pageviews: 2, visits: 1 });
     expect(await db.listLeadEvents(after.id)).toHaveLength(2);
+  });
+
+  it('scores leads and anonymous visitors again from the events that remain, as a rescore would, moving no stage', async () => {
+    const { db } = await seeded(open);
+    const rule = (state: unknown, id: string) => (state as ScoreState).rules[id]?.count ?? 0;
+    const ada = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
+    expect([rule(ada.scoreState, 'pageview'), rule(ada.scoreState, 'returning_visit')]).toEqual([4, 1]);
+    expect(rule((await db.getVisitor('acme', 'anon-both-1'))!.scoreState, 'pageview')).toBe(2);
+
+    await purge(db, { now: LATER, retentionDays: 760 });
+    // What is left of Ada is one visit: two pageviews, and no earlier visit to return from.
+    const after = (await db.getLeadByEmail('acme', 'ada@acme.io'))!;
+    expect([rule(after.scoreState, 'pageview'), rule(after.scoreState, 'returning_visit')]).toEqual([2, 0]);
+    expect(after.stage).toBe(ada.stage);
+    expect(await db.listStageChanges(ada.id)).toHaveLength(1); // visitor → lead, at identification
+    const anon = (await db.getVisitor('acme', 'anon-both-1'))!;
+    expect(rule(anon.scoreState, 'pageview')).toBe(1);
+
+    await rescoreSite(db, 'acme', { now: LATER });
+    expect((await db.getLeadByEmail('acme', 'ada@acme.io'))!.scoreState).toEqual(after.scoreState);
+    expect((await db.getVisitor('acme', 'anon-both-1'))!.scoreState).toEqual(anon.scoreState);
   });
 
   it('does not count an email open as a visit when it recounts', async () => {

@@ -1,7 +1,10 @@
 // Retention (SPEC §7, privacy): deletes events older than the retention period, anonymous visitors left without events,
 // and finished webhook deliveries as old (their payloads name the lead).
 import type { Clock } from '../clock';
-import type { Repository } from '../db/repository';
+import type { PurgedBatch, Repository } from '../db/repository';
+import { siteRules } from '../leads/rules';
+import { rescoreRemaining, scoreVisitor } from '../leads/score';
+import type { Rules } from '../scoring';
 
 export const DAY_MS = 86_400_000;
 /** About 25 months: PISTE_RETENTION_DAYS' default. */
@@ -24,13 +27,14 @@ export type PurgeResult = {
   visitors: number;
   /** Delivered or failed webhook deliveries (pending ones stay until the worker is done with them). */
   deliveries: number;
-  /** Leads whose events were purged; they stay (they are the customer's records), with `pageviews`/`visits` recounted. */
+  /** Leads whose events were purged (each once); they stay (they are the customer's records), recounted and scored again. */
   leads: number;
 };
 
 /**
- * Applies the retention period. Leads are kept; their counters are recounted from the events that remain, and their
- * score state (aggregated points, no personal data) is left as it is.
+ * Applies the retention period. Leads are kept; their counters are recounted and their scores computed again from the
+ * events that remain (so a lead's breakdown never shows points of events that are gone), and so are the scores of
+ * anonymous visitors with events left. Stages do not move.
  * @example const { events, visitors } = await purge(db, { now: Date.now(), retentionDays: config.retentionDays })
  */
 export async function purge(db: Repository, options: PurgeOptions): Promise<PurgeResult> {
@@ -39,22 +43,68 @@ export async function purge(db: Repository, options: PurgeOptions): Promise<Purg
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
   const before = now - retentionDays * DAY_MS;
   const result: PurgeResult = { before, events: 0, visitors: 0, deliveries: 0, leads: 0 };
+  const rules = new Map<string, Promise<Rules | null>>();
+  const rulesOf = (key: string) => {
+    let r = rules.get(key);
+    if (!r) rules.set(key, (r = db.getSite(key).then((site) => (site ? siteRules(site) : null))));
+    return r;
+  };
 
+  // Whose events went: scored again once about `batchSize` of them are waiting, and before returning. (A lead with
+  // years of history spans many batches; scoring it after each one would read that history each time.)
+  const leads = new Set<string>();
+  const waiting: PurgedBatch = { deleted: 0, leadIds: [], anonymous: [] };
+  const scoreWaiting = async () => {
+    await scoreWhatRemains(db, waiting, now, rulesOf);
+    waiting.leadIds = [];
+    waiting.anonymous = [];
+  };
   for (;;) {
-    if (signal?.aborted) return result;
-    const { deleted, leadIds } = await db.deleteEventsBefore(before, batchSize);
-    result.events += deleted;
-    if (leadIds.length > 0) {
-      // Recounted per batch, so an interrupted purge never leaves a lead counting events that are gone.
-      await db.recountLeadActivity(leadIds);
-      result.leads += leadIds.length;
-    }
-    if (deleted < batchSize) break;
+    if (signal?.aborted) break;
+    const purged = await db.deleteEventsBefore(before, batchSize);
+    result.events += purged.deleted;
+    // Recounted per batch, so an interrupted purge never leaves a lead counting events that are gone.
+    if (purged.leadIds.length > 0) await db.recountLeadActivity(purged.leadIds);
+    for (const id of purged.leadIds) leads.add(id);
+    waiting.leadIds.push(...purged.leadIds);
+    waiting.anonymous.push(...purged.anonymous);
+    if (waiting.leadIds.length + waiting.anonymous.length >= batchSize) await scoreWaiting();
+    if (purged.deleted < batchSize) break;
     await yieldToOthers();
   }
+  await scoreWaiting();
+  result.leads = leads.size;
+  if (signal?.aborted) return result;
   result.visitors = await inBatches(() => db.deleteIdleAnonymousVisitors(before, batchSize), batchSize, signal);
   result.deliveries = await inBatches(() => db.deleteDeliveriesBefore(before, batchSize), batchSize, signal);
   return result;
+}
+
+/**
+ * Scores each lead and anonymous visitor of a purged batch again from what it has left, in short transactions: on
+ * SQLite (one writer) up to 100 rows each, on PostgreSQL one row each, read under its lock, so an event ingested
+ * meanwhile is never lost from the score and no two transactions wait on each other's rows (no deadlock with ingest).
+ */
+async function scoreWhatRemains(db: Repository, purged: PurgedBatch, now: number, rulesOf: (site: string) => Promise<Rules | null>) {
+  type Row = { leadId: string } | { site: string; vid: string };
+  const rows: Row[] = [...new Set(purged.leadIds)].map((leadId) => ({ leadId }));
+  rows.push(...new Map(purged.anonymous.map((v) => [`${v.site}\u0000${v.vid}`, v])).values());
+  const perTransaction = db.dialect === 'sqlite' ? 100 : 1;
+  for (let i = 0; i < rows.length; i += perTransaction) {
+    const results = await db.writeGroup(rows.slice(i, i + perTransaction), async (tx, row) => {
+      if ('leadId' in row) {
+        const lead = await tx.getLead(row.leadId);
+        const rules = lead && (await rulesOf(lead.site));
+        if (lead && rules) await rescoreRemaining(tx, rules, lead, now);
+      } else {
+        const visitor = await tx.getVisitor(row.site, row.vid);
+        const rules = await rulesOf(row.site);
+        if (visitor && visitor.leadId === null && rules) await scoreVisitor(tx, rules, visitor);
+      }
+    });
+    const failed = results.find((r) => !r.ok);
+    if (failed && !failed.ok) throw failed.error;
+  }
 }
 
 /** Runs `deleteBatch` until it deletes fewer than `batchSize` rows (or the signal stops it); returns the total. */
