@@ -113,11 +113,9 @@ export function start(site: string, url: string | URL, required?: boolean): Pist
       url: loc.href,
       ref,
       title: d.title,
-      // <meta name="piste:category"> or <body data-piste-category>, as the lower-case word the collector wants
-      // (json() cuts it at 40). No body yet: the script runs in the head, without defer.
-      cat: ((d.querySelector('meta[name="piste:category"]') as HTMLMetaElement | null)?.content || d.body?.dataset.pisteCategory || '')
-        .toLowerCase()
-        .replace(/[^\w-]/g, ''),
+      // <meta name="piste:category"> or <body data-piste-category>, as written: the collector trims and lower-cases it
+      // (and json() leaves it out when empty). No body yet: the script runs in the head, without defer.
+      cat: (d.querySelector('meta[name="piste:category"]') as HTMLMetaElement | null)?.content || d.body?.dataset.pisteCategory,
       ...extra,
     } as never);
     save(events);

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // The script-tag entry: data-* attributes, the queue stub replayed in order, window.piste replaced.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { stopAll, type WireEvent } from './testing';
 
 type Stub = ((...a: unknown[]) => void) & { q?: unknown[] };
@@ -54,6 +54,27 @@ describe('the script-tag entry', () => {
     await import('./index');
     await vi.advanceTimersByTimeAsync(1000);
     expect(posts[0][0]).toBe('https://cdn.collector.test/v1/e');
+  });
+
+  it('does nothing when the tag is on the page twice: one pageview, one form_submit, the first piste() kept', async () => {
+    const posts = tag({ 'data-site': 'site1', 'data-api': 'http://127.0.0.1:9/' });
+    const beacon = vi.spyOn(navigator, 'sendBeacon').mockImplementation((url, body) => (posts.push(['' + url, body as string]), true));
+    onTestFinished(() => beacon.mockRestore());
+    await import('./index');
+    const first = w.piste;
+    vi.resetModules(); // the second tag runs the script again
+    await import('./index');
+    expect(w.piste).toBe(first);
+    const form = document.createElement('form');
+    form.innerHTML = '<input name="email" value="ada@acme.io">';
+    document.body.append(form);
+    form.addEventListener('submit', (e) => e.preventDefault());
+    form.requestSubmit();
+    w.piste!('track', 'once');
+    await vi.advanceTimersByTimeAsync(1000);
+    form.remove();
+    const events = posts.flatMap(([, body]) => JSON.parse(body).events) as WireEvent[];
+    expect(events.map((e) => e.name ?? e.type)).toEqual(['pageview', 'form_submit', 'once']);
   });
 
   it('stores and sends nothing with data-consent="required" until consent(true)', async () => {

@@ -72,6 +72,8 @@ beforeAll(async () => {
     if (req.url == '/piste.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
     if (req.url == '/favicon.ico') return res.writeHead(404).end();
     res.writeHead(200, { 'Content-Type': 'text/html' });
+    // The tag pasted twice, as happens with a tag manager beside it: plain, then deferred.
+    if (req.url == '/twice') return res.end(page1().replace('<script defer', `<script src="/piste.js" data-site="site1" data-api="${api}"></script><script defer`));
     res.end(req.url!.startsWith('/thanks') ? page1().replace('<title>Home', '<title>Thanks') : page1());
   });
   // "localhost", not 127.0.0.1: the page's origin differs from the receiver's by host and port.
@@ -117,6 +119,15 @@ describe('dist/piste.js in Chromium', () => {
     await new Promise((r) => setTimeout(r, 2500)); // the next page's resend of its persisted queue
     const copies = received.filter((e) => e.type == 'pageview' && e.url == origin + '/links');
     expect(new Set(copies.map((e) => e.id)).size).toBe(1); // by beacon and again from /next: one event
+  });
+
+  it('tracks once when the tag is on the page twice', async () => {
+    await page.goto(origin + '/twice');
+    await page.evaluate(() => (window as unknown as { piste: (...a: unknown[]) => void }).piste('track', 'on_twice'));
+    await until(() => received.find((e) => e.name == 'on_twice'));
+    await new Promise((r) => setTimeout(r, 1500)); // a second copy's pageview would be in the same or the next batch
+    expect(received.filter((e) => e.type == 'pageview' && e.url == origin + '/twice')).toHaveLength(1);
+    expect(received.filter((e) => e.name == 'on_twice')).toHaveLength(1);
   });
 
   it('captures a form whose submission navigates away, without sensitive values', async () => {
