@@ -60,6 +60,21 @@ const unjson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : null);
 
 const toSite = (r: Row): Site => ({ ...r, origins: unjson(r.origins) ?? [], rules: unjson(r.rules) }) as Site;
 const toLead = (r: Row): Lead => ({ ...r, traits: unjson(r.traits) ?? {}, scoreState: unjson(r.scoreState) }) as Lead;
+/** A raw row's LEAD_COLUMNS values, from index `at`, as a Lead. */
+const leadOfValues = (r: unknown[], at: number): Lead => ({
+  id: r[at] as string, site: r[at + 1] as string, email: r[at + 2] as string, name: r[at + 3] as string | null, company: r[at + 4] as string | null,
+  title: r[at + 5] as string | null, traits: unjson(r[at + 6]) ?? {}, stage: r[at + 7] as Lead['stage'], stageAt: r[at + 8] as number,
+  rejectedAt: r[at + 9] as number | null, scoreKey: r[at + 10] as number, scoreState: unjson(r[at + 11]), fitPoints: r[at + 12] as number,
+  grade: r[at + 13] as string | null, probability: r[at + 14] as number | null, firstSeen: r[at + 15] as number, lastSeen: r[at + 16] as number,
+  visits: r[at + 17] as number, pageviews: r[at + 18] as number, createdAt: r[at + 19] as number,
+});
+/** A visitor's columns besides site and vid, in the order visitorOfValues reads them. */
+const VISITOR_VALUES = 'lead_id, first_seen, last_seen, last_session_id, sessions, score_key, score_state';
+/** A raw row's VISITOR_VALUES, from index `at`, as the Visitor `site`/`vid`. */
+const visitorOfValues = (site: string, vid: string, r: unknown[], at: number): Visitor => ({
+  site, vid, leadId: r[at] as string | null, firstSeen: r[at + 1] as number, lastSeen: r[at + 2] as number, lastSessionId: r[at + 3] as string,
+  sessions: r[at + 4] as number, scoreKey: r[at + 5] as number, scoreState: unjson(r[at + 6]),
+});
 const toVisitor = (r: Row): Visitor => ({ ...r, scoreState: unjson(r.scoreState) }) as Visitor;
 const toWebhook = (r: Row): Webhook => ({ ...r, events: unjson(r.events) }) as Webhook;
 const toDelivery = (r: Row): WebhookDelivery => ({ ...r, payload: String(r.payload) }) as WebhookDelivery;
@@ -324,8 +339,8 @@ export class SqliteRepository implements Repository {
 
   /** The hot read of every event: a row as an array (no per-column property names to build), site and vid from the key. */
   private visitorSync(site: string, vid: string): Visitor | undefined {
-    const r = this.s.visitorValues.get(site, vid) as [string | null, number, number, string, number, number, string | null] | undefined;
-    return r && { site, vid, leadId: r[0], firstSeen: r[1], lastSeen: r[2], lastSessionId: r[3], sessions: r[4], scoreKey: r[5], scoreState: unjson(r[6]) };
+    const r = this.s.visitorValues.get(site, vid) as unknown[] | undefined;
+    return r && visitorOfValues(site, vid, r, 0);
   }
 
   private leadSync(id: string) {
@@ -653,16 +668,18 @@ export class SqliteRepository implements Repository {
    */
   async rescoreLeads(site: string, after: RescoreCursor | null, limit: number, until = Number.MAX_SAFE_INTEGER) {
     this.mapForScan();
-    const rows = this.s.rescoreLeadPage.all({ site, after: after ?? 0, until, limit }) as Row[];
+    // Raw rows (rowid, then LEAD_COLUMNS' values): building an object per row by column name cost twice the whole read.
+    const rows = this.s.rescoreLeadPage.all({ site, after: after ?? 0, until, limit }) as unknown[][];
     if (rows.length === 0) return { rows: [], next: null };
     const page = rows.map((r) => {
+      const lead = leadOfValues(r, 1);
       const stamp: LeadStamp = {
-        pos: r.pos, id: r.id, oldState: r.scoreState, oldTraits: r.traits, name: r.name, company: r.company, title: r.title, stage: r.stage,
-        rejectedAt: r.rejectedAt, probability: r.probability,
+        pos: r[0] as number, id: lead.id, oldState: r[12] as string | null, oldTraits: r[7] as string, name: lead.name, company: lead.company,
+        title: lead.title, stage: lead.stage, rejectedAt: lead.rejectedAt, probability: lead.probability,
       };
-      return { pos: r.pos as number, lead: toLead(r), events: [] as ScoredEventFields[], stamp: { row: stamp } };
+      return { pos: stamp.pos, lead, events: [] as ScoredEventFields[], stamp: { row: stamp } };
     });
-    const last = rows[rows.length - 1].pos as number;
+    const last = rows[rows.length - 1][0] as number;
     groupEvents(this.s.rescoreLeadEvents.all({ site, after: after ?? 0, last }) as unknown[][], page);
     return { rows: page, next: rows.length < limit ? null : last };
   }
@@ -670,13 +687,14 @@ export class SqliteRepository implements Repository {
   /** Anonymous visitors in table order too, their events with one statement per page. */
   async rescoreVisitors(site: string, after: RescoreCursor | null, limit: number, until = Number.MAX_SAFE_INTEGER) {
     this.mapForScan();
-    const rows = this.s.rescoreVisitorPage.all({ site, after: after ?? 0, until, limit }) as Row[];
+    const rows = this.s.rescoreVisitorPage.all({ site, after: after ?? 0, until, limit }) as unknown[][]; // rowid, then VISITOR_VALUES
     if (rows.length === 0) return { rows: [], next: null };
-    const page = rows.map(({ pos, ...r }) => {
-      const stamp: VisitorStamp = { pos, site, vid: r.vid, oldState: r.scoreState };
-      return { pos: pos as number, visitor: toVisitor(r), events: [] as ScoredEventFields[], stamp: { row: stamp } };
+    const page = rows.map((r) => {
+      const visitor = visitorOfValues(site, r[1] as string, r, 2);
+      const stamp: VisitorStamp = { pos: r[0] as number, site, vid: visitor.vid, oldState: r[8] as string | null };
+      return { pos: stamp.pos, visitor, events: [] as ScoredEventFields[], stamp: { row: stamp } };
     });
-    const last = rows[rows.length - 1].pos as number;
+    const last = rows[rows.length - 1][0] as number;
     groupEvents(this.s.rescoreVisitorEvents.all({ site, after: after ?? 0, last }) as unknown[][], page);
     return { rows: page, next: rows.length < limit ? null : last };
   }
@@ -766,8 +784,7 @@ function prepareStatements(db: BetterSqlite3.Database) {
       min(ts) AS firstTs, max(ts) AS lastTs FROM events WHERE site = ? AND vid = ? AND lead_id IS NULL`),
     attachEvents: p('UPDATE events SET lead_id = ? WHERE site = ? AND vid = ? AND lead_id IS NULL'),
 
-    visitorValues: p(`SELECT lead_id, first_seen, last_seen, last_session_id, sessions, score_key, score_state FROM visitors
-      WHERE site = ? AND vid = ?`).raw(true),
+    visitorValues: p(`SELECT ${VISITOR_VALUES} FROM visitors WHERE site = ? AND vid = ?`).raw(true),
     insertVisitor: p(`INSERT INTO visitors (site, vid, lead_id, first_seen, last_seen, last_session_id, sessions, score_key, score_state)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateVisitor: p(`UPDATE visitors SET lead_id = ?, first_seen = ?, last_seen = ?, last_session_id = ?, sessions = ?
@@ -881,14 +898,14 @@ function prepareStatements(db: BetterSqlite3.Database) {
     // --- rescore --- pages in rowid order; `+site`, `+lead_id`: walk the rowid range, not an index on site (which would
     // read every row of the site per page).
     lastLeadPosition: p('SELECT max(rowid) FROM leads').pluck(),
-    rescoreLeadPage: p(`SELECT rowid AS pos, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND rowid <= @until AND +site = @site
-      ORDER BY rowid LIMIT @limit`),
+    rescoreLeadPage: p(`SELECT rowid, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND rowid <= @until AND +site = @site
+      ORDER BY rowid LIMIT @limit`).raw(),
     // CROSS JOIN: the page's rows (by rowid) drive one index seek each, and their events come out in the page's order.
     rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENT_COLUMNS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id
       WHERE l.rowid > @after AND l.rowid <= @last AND +l.site = @site ORDER BY l.rowid, e.ts`).raw(),
     lastVisitorPosition: p('SELECT max(rowid) FROM visitors').pluck(),
-    rescoreVisitorPage: p(`SELECT rowid AS pos, ${VISITOR_COLUMNS} FROM visitors WHERE rowid > @after AND rowid <= @until AND +site = @site AND +lead_id IS NULL
-      ORDER BY rowid LIMIT @limit`),
+    rescoreVisitorPage: p(`SELECT rowid, vid, ${VISITOR_VALUES} FROM visitors WHERE rowid > @after AND rowid <= @until AND +site = @site
+      AND +lead_id IS NULL ORDER BY rowid LIMIT @limit`).raw(),
     rescoreVisitorEvents: p(`SELECT v.rowid, ${RESCORE_EVENT_COLUMNS} FROM visitors v CROSS JOIN events e ON e.site = v.site AND e.vid = v.vid
       WHERE v.rowid > @after AND v.rowid <= @last AND +v.site = @site AND v.lead_id IS NULL AND +e.lead_id IS NULL ORDER BY v.rowid, e.ts`).raw(),
     storeRescoredLead: p(`UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ?, probability = ? WHERE ${STAMPED_LEAD}`),
