@@ -60,14 +60,19 @@ export async function rescorePass(db: Repository, o: PassOptions, tasks: Tasks, 
       turn.give();
     }
   };
+  // Rows are stored once a transaction's worth is scored. In the endgame (the last ranges are out) a fifth of that: a
+  // thread that held a large store back until its last range was scored would write it alone while the other sat idle
+  // (1.45 s of a 12.9 s run at 1M events).
+  let storeAt = o.batchSize;
   for (let task = tasks(); task; task = tasks()) {
+    if (task.endgame) storeAt = Math.ceil(o.batchSize / 5);
     for (let after: RescoreCursor | null = task.after || null; ; ) {
       const next: RescoreCursor | null =
         task.kind === 'leads'
           ? await scorePage(db.rescoreLeads(o.site, after, o.readRows, task.until), (row) => leads.push(rescoredLead(o, row)))
           : await scorePage(db.rescoreVisitors(o.site, after, o.readRows, task.until), (row) => visitors.push(rescoredVisitor(o.rules, row)));
       const pending = leads.length + visitors.length;
-      if (pending >= o.batchSize) await store(pending >= 2 * o.batchSize);
+      if (pending >= storeAt) await store(pending >= 2 * storeAt);
       if (next === null) break;
       after = next;
     }

@@ -19,9 +19,19 @@ describe('rescore tasks', () => {
     expect(main()).toEqual({ kind: 'leads', after: 0, until: 10 });
     expect(worker()).toEqual({ kind: 'visitors', after: 0, until: 10 });
     expect(worker()).toEqual({ kind: 'visitors', after: 10, until: 20 });
-    expect(worker()).toEqual({ kind: 'leads', after: 10, until: 20 }); // no visitors left: it helps with the leads
-    expect(drain(main)).toEqual([{ kind: 'leads', after: 20, until: 30 }]);
+    // No visitors left: it helps with the leads. One range is left for main after this one: the endgame.
+    expect(worker()).toEqual({ kind: 'leads', after: 10, until: 20, endgame: true });
+    expect(drain(main)).toEqual([{ kind: 'leads', after: 20, until: 30, endgame: true }]);
     expect(worker()).toBeNull();
+  });
+
+  it('marks the endgame only once at most one range is left, whichever kind', () => {
+    const plan = sharedPlan({ leads: 30, visitors: 30 }, 10);
+    const main = sharedTasks(plan, 'leads');
+    const worker = sharedTasks(plan, 'visitors');
+    const handed = [main(), worker(), main(), worker(), main(), worker()];
+    expect(handed.map((t) => t?.endgame ?? false)).toEqual([false, false, false, false, true, true]);
+    expect(main()).toBeNull();
   });
 
   it('gives no range when there is nothing at all', () => {

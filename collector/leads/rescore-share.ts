@@ -1,8 +1,11 @@
 // What the two threads of a rescore share: ranges of positions, each handed out once, and whose turn it is to write.
 // No imports: the test runs it in a plain worker thread too.
 
-/** One piece of work: the leads or the anonymous visitors at positions (after, until], or all of them. */
-export type Task = { kind: 'leads' | 'visitors'; after: number; until?: number };
+/**
+ * One piece of work: the leads or the anonymous visitors at positions (after, until], or all of them. `endgame`: at most
+ * one range was left for the other thread when this one was handed out (see rescorePass).
+ */
+export type Task = { kind: 'leads' | 'visitors'; after: number; until?: number; endgame?: true };
 /** The next task, or null when there is none left. */
 export type Tasks = () => Task | null;
 
@@ -34,11 +37,16 @@ export function sharedPlan(last: SharedPlan['last'], width: number): SharedPlan 
 export function sharedTasks(plan: SharedPlan, first: Task['kind']): Tasks {
   const kinds: Task['kind'][] = first === 'leads' ? ['leads', 'visitors'] : ['visitors', 'leads'];
   const next = { leads: cell(plan, 'leads'), visitors: cell(plan, 'visitors') };
+  const total = (kind: Task['kind']) => Math.ceil(plan.last[kind] / plan.width);
+  const left = (kind: Task['kind']) => Math.max(0, total(kind) - Atomics.load(next[kind], 0));
   return () => {
     for (const kind of kinds) {
       if (Atomics.load(next[kind], 0) * plan.width >= plan.last[kind]) continue;
       const after = Atomics.add(next[kind], 0, 1) * plan.width;
-      if (after < plan.last[kind]) return { kind, after, until: after + plan.width };
+      if (after >= plan.last[kind]) continue;
+      const task: Task = { kind, after, until: after + plan.width };
+      if (left('leads') + left('visitors') <= 1) task.endgame = true;
+      return task;
     }
     return null;
   };
