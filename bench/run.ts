@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { buildIsCurrent } from '../bin/build-current.mjs';
 import { datasetFile } from './dataset';
 import { beaconBodies, postLoad, type LoadResult } from './load';
 import { pisteNodeFlags, procStatusKb, runNode, sampleRss, startServerChild, type ServerChild } from './processes';
@@ -301,6 +303,18 @@ async function mainPg() {
   if (!pg.pg_verified) process.exitCode = 1;
 }
 
+/**
+ * Builds first when dist/ is older than the sources: `piste serve` and `piste rescore` would otherwise run the sources
+ * through tsx (bin/piste.mjs), and the bench would time that instead of the build (an edited test file was enough).
+ */
+function ensureBuild() {
+  if (buildIsCurrent()) return;
+  log('dist/collector is older than the sources: npm run build…');
+  const run = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (run.status !== 0 || !buildIsCurrent()) throw new Error(`npm run build failed (exit ${run.status}): the bench times the build only`);
+}
+
+ensureBuild();
 (argv.includes('--pg') ? mainPg() : main()).catch((err) => {
   console.error(err);
   process.exitCode = 1;

@@ -1,29 +1,7 @@
 #!/usr/bin/env node
 // The `piste` command (npx piste …). Runs the collector's build (dist/collector, `npm run build`) when it is at least as new as
 // every source file; otherwise registers tsx and runs the TypeScript sources, so an edit is never hidden by an old build.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const sources = fileURLToPath(new URL('../collector', import.meta.url));
-const built = new URL('../dist/collector/cli.js', import.meta.url);
-
-/** Newest modification time under `dir` (milliseconds). */
-function newest(dir) {
-  let latest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const file = `${dir}/${entry.name}`;
-    latest = Math.max(latest, entry.isDirectory() ? newest(file) : fs.statSync(file).mtimeMs);
-  }
-  return latest;
-}
-
-function buildIsCurrent() {
-  try {
-    return fs.statSync(built).mtimeMs >= newest(sources);
-  } catch {
-    return false; // not built
-  }
-}
+import { buildIsCurrent, built } from './build-current.mjs';
 
 let main;
 if (buildIsCurrent()) {

@@ -1,0 +1,3 @@
+// Types of build-current.mjs, for the bench (TypeScript).
+export declare const built: URL;
+export declare function buildIsCurrent(): boolean;
