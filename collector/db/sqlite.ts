@@ -79,17 +79,23 @@ const toVisitor = (r: Row): Visitor => ({ ...r, scoreState: unjson(r.scoreState)
 const toWebhook = (r: Row): Webhook => ({ ...r, events: unjson(r.events) }) as Webhook;
 const toDelivery = (r: Row): WebhookDelivery => ({ ...r, payload: String(r.payload) }) as WebhookDelivery;
 /**
- * What rescore reads of an event (`e`), after its owner's rowid: few values, as converting each into a JS value is most
- * of the cost of reading a million rows. The type comes as its index in EVENT_TYPES.
+ * What rescore reads of an event (`e`): few values, as converting each into a JS value is most of the cost of reading a
+ * million rows. The type comes as its index in EVENT_TYPES.
  */
 const EVENT_TYPES = ['pageview', 'form_submit', 'identify', 'track'] as const;
 const RESCORE_EVENT_COLUMNS = `e.id, e.session_id, CASE e.type WHEN 'pageview' THEN 0 WHEN 'form_submit' THEN 1 WHEN 'identify' THEN 2 ELSE 3 END,
-  e.ts, e.cat, e.name, CASE WHEN e.type = 'form_submit' THEN e.email END, CASE WHEN e.form IS NOT NULL THEN json_extract(e.form, '$.kind') END`;
+  e.ts, e.cat, e.name, CASE WHEN e.type = 'form_submit' THEN e.email END, CASE WHEN e.form IS NOT NULL THEN e.form -> '$.kind' END`;
+/**
+ * Each owner's events as one JSON array of RESCORE_EVENT_COLUMNS arrays, built by SQLite: one value per owner to bring
+ * into JavaScript (then one `JSON.parse`) instead of nine per event, which cost a third more for the leads' events.
+ */
+const RESCORE_EVENTS = `json_group_array(json_array(${RESCORE_EVENT_COLUMNS}))`;
+type RescoreEventValues = [string, string, number, number, string | null, string | null, string | null, unknown];
 const byTsThenId = (a: ScoredEventFields, b: ScoredEventFields) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * A rescore page's events (raw rows: owner's rowid, then RESCORE_EVENT_COLUMNS, in owner rowid order) onto the lists of
- * `owners` (the page, in rowid order), each list then in (ts, id) order (ties on ts are not ordered by the index).
+ * A rescore page's events (raw rows: owner's rowid, then its RESCORE_EVENTS, in owner rowid order) onto the lists of
+ * `owners` (the page, in rowid order), each list in (ts, id) order.
  */
 function groupEvents(rows: unknown[][], owners: Array<{ pos: number; events: ScoredEventFields[] }>) {
   let i = 0;
@@ -97,12 +103,13 @@ function groupEvents(rows: unknown[][], owners: Array<{ pos: number; events: Sco
     while (i < owners.length && owners[i].pos < (r[0] as number)) i++;
     if (i === owners.length) break;
     if (owners[i].pos !== r[0]) continue; // an owner that is not on the page (stored since it was read)
-    owners[i].events.push({
-      id: r[1] as string, sessionId: r[2] as string, type: EVENT_TYPES[r[3] as number], ts: r[4] as number, cat: r[5] as string | null,
-      name: r[6] as string | null, email: r[7] as string | null, form: r[8] === null ? null : { kind: r[8] },
-    });
+    const events = owners[i].events;
+    for (const e of JSON.parse(r[1] as string) as RescoreEventValues[]) {
+      // The form's kind as stored JSON (`->`), so a kind that is not a string stays one, as on the live path.
+      events.push({ id: e[0], sessionId: e[1], type: EVENT_TYPES[e[2]], ts: e[3], cat: e[4], name: e[5], email: e[6], form: e[7] === null ? null : { kind: e[7] } });
+    }
+    if (events.length > 1) events.sort(byTsThenId);
   }
-  for (const { events } of owners) if (events.length > 1) events.sort(byTsThenId);
 }
 
 const toEvent = (r: Row): StoredEvent =>
@@ -901,13 +908,13 @@ function prepareStatements(db: BetterSqlite3.Database) {
     rescoreLeadPage: p(`SELECT rowid, ${LEAD_COLUMNS} FROM leads WHERE rowid > @after AND rowid <= @until AND +site = @site
       ORDER BY rowid LIMIT @limit`).raw(),
     // CROSS JOIN: the page's rows (by rowid) drive one index seek each, and their events come out in the page's order.
-    rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENT_COLUMNS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id
-      WHERE l.rowid > @after AND l.rowid <= @last AND +l.site = @site ORDER BY l.rowid, e.ts`).raw(),
+    rescoreLeadEvents: p(`SELECT l.rowid, ${RESCORE_EVENTS} FROM leads l CROSS JOIN events e ON e.site = l.site AND e.lead_id = l.id
+      WHERE l.rowid > @after AND l.rowid <= @last AND +l.site = @site GROUP BY l.rowid ORDER BY l.rowid`).raw(),
     lastVisitorPosition: p('SELECT max(rowid) FROM visitors').pluck(),
     rescoreVisitorPage: p(`SELECT rowid, vid, ${VISITOR_VALUES} FROM visitors WHERE rowid > @after AND rowid <= @until AND +site = @site
       AND +lead_id IS NULL ORDER BY rowid LIMIT @limit`).raw(),
-    rescoreVisitorEvents: p(`SELECT v.rowid, ${RESCORE_EVENT_COLUMNS} FROM visitors v CROSS JOIN events e ON e.site = v.site AND e.vid = v.vid
-      WHERE v.rowid > @after AND v.rowid <= @last AND +v.site = @site AND v.lead_id IS NULL AND +e.lead_id IS NULL ORDER BY v.rowid, e.ts`).raw(),
+    rescoreVisitorEvents: p(`SELECT v.rowid, ${RESCORE_EVENTS} FROM visitors v CROSS JOIN events e ON e.site = v.site AND e.vid = v.vid
+      WHERE v.rowid > @after AND v.rowid <= @last AND +v.site = @site AND v.lead_id IS NULL AND +e.lead_id IS NULL GROUP BY v.rowid ORDER BY v.rowid`).raw(),
     storeRescoredLead: p(`UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ?, probability = ? WHERE ${STAMPED_LEAD}`),
     storeRescoredLeadScore: p(`UPDATE leads SET score_key = ?, score_state = ?, fit_points = ?, grade = ? WHERE ${STAMPED_LEAD}`),
     storeRescoredVisitor: p(`UPDATE visitors SET score_key = ?, score_state = ?
