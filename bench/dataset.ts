@@ -46,7 +46,8 @@ export async function datasetFile(o: DatasetOptions): Promise<{ leads: number; s
   }
 }
 
-function flushToDisk(file: string) {
+/** Waits until `file` is on disk (its write-back would otherwise run during whatever is timed next). */
+export function flushToDisk(file: string) {
   const fd = fs.openSync(file, 'r+');
   try {
     fs.fsyncSync(fd);

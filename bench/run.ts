@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildIsCurrent } from '../bin/build-current.mjs';
-import { datasetFile } from './dataset';
+import { datasetFile, flushToDisk } from './dataset';
 import { beaconBodies, postLoad, type LoadResult } from './load';
 import { pisteNodeFlags, procStatusKb, runNode, sampleRss, startServerChild, type ServerChild } from './processes';
 import { runPgBench } from './pg';
@@ -48,7 +48,9 @@ const env: NodeJS.ProcessEnv = {
   PISTE_RATE_LIMIT: '1000000/1000000', // one client IP sends everything here: lift the per-IP limit
 };
 const BIN = path.join(ROOT, 'bin/piste.mjs');
-const piste = (...args: string[]) => runNode([...pisteNodeFlags(BIN), BIN, ...args], env, ROOT);
+/** `piste ARGS` as the bench runs it, on `file` (default: the bench's own database). */
+const pisteOn = (file: string, ...args: string[]) => runNode([...pisteNodeFlags(BIN), BIN, ...args], { ...env, DATABASE_URL: `file:${file}` }, ROOT);
+const piste = (...args: string[]) => pisteOn(dbFile, ...args);
 
 async function mustRun(...args: string[]) {
   const run = await piste(...args);
@@ -155,8 +157,11 @@ async function measureRescore(): Promise<{ best: number | null; runs: number[] }
   for (let i = 0; i < size.rescores; i++) {
     const own = i === size.rescores - 1;
     const file = own ? dbFile : path.join(work, `rescore-${i}.db`);
-    if (!own) copyFlushed(dbFile, file);
-    const run = await runNode([...pisteNodeFlags(BIN), BIN, 'rescore', '--site', SITE], { ...env, DATABASE_URL: `file:${file}` }, ROOT);
+    if (!own) {
+      fs.copyFileSync(dbFile, file);
+      flushToDisk(file); // as the seeded file is
+    }
+    const run = await pisteOn(file, 'rescore', '--site', SITE);
     if (!own) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
     if (run.code !== 0) {
       if (/unknown command/i.test(run.stderr)) notes.push('rescore: n/a (not available: piste has no rescore command yet)');
@@ -166,17 +171,6 @@ async function measureRescore(): Promise<{ best: number | null; runs: number[] }
     runs.push(run.seconds);
   }
   return { best: Math.min(...runs), runs };
-}
-
-/** A copy on disk before it is timed (as the seeded file is: its write-back would otherwise run during the rescore). */
-function copyFlushed(from: string, to: string) {
-  fs.copyFileSync(from, to);
-  const fd = fs.openSync(to, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function fmt(n: number): string {
