@@ -37,11 +37,11 @@ export function sharedPlan(last: SharedPlan['last'], width: number): SharedPlan 
 export function sharedTasks(plan: SharedPlan, first: Task['kind']): Tasks {
   const kinds: Task['kind'][] = first === 'leads' ? ['leads', 'visitors'] : ['visitors', 'leads'];
   const next = { leads: cell(plan, 'leads'), visitors: cell(plan, 'visitors') };
-  const total = (kind: Task['kind']) => Math.ceil(plan.last[kind] / plan.width);
-  const left = (kind: Task['kind']) => Math.max(0, total(kind) - Atomics.load(next[kind], 0));
+  /** Ranges of `kind` not handed out yet (the counter runs past the last one when both threads ask at the end). */
+  const left = (kind: Task['kind']) => Math.max(0, Math.ceil(plan.last[kind] / plan.width) - Atomics.load(next[kind], 0));
   return () => {
     for (const kind of kinds) {
-      if (Atomics.load(next[kind], 0) * plan.width >= plan.last[kind]) continue;
+      if (left(kind) === 0) continue;
       const after = Atomics.add(next[kind], 0, 1) * plan.width;
       if (after >= plan.last[kind]) continue;
       const task: Task = { kind, after, until: after + plan.width };
